@@ -1,0 +1,133 @@
+package streamkap
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// Client talks to the Streamkap API. Build it with [NewClient]; it is safe
+// for concurrent use by many goroutines, and meant to be built once and
+// shared: it holds the token cache and the connection pool.
+type Client struct {
+	// ProjectKeys manages Project Keys.
+	ProjectKeys *ProjectKeysService
+
+	baseURL          string // scheme://host[/prefix], no trailing slash
+	userAgent        string
+	maxRetryAfter    time.Duration
+	maxResponseBytes int64
+	logger           *slog.Logger // nil when events are discarded
+
+	retry     *retryablehttp.Client
+	transport *authTransport
+	tokens    tokenSource
+}
+
+// NewClient builds a client from options. It does no I/O: credentials are
+// exchanged for a token when the first call needs one. Every problem with
+// the options is reported at once in a [*ConfigError].
+//
+// With no base URL option the client talks to [DefaultBaseURL]; exactly one
+// credential option is required ([WithClientCredentials],
+// [WithCredentialFile], [WithCredentialFileData], [WithToken], or
+// [WithEnvironment] with the variables set).
+func NewClient(opts ...Option) (*Client, error) {
+	cfg := newConfig(opts)
+	base, err := parseBaseURL(cfg.baseURL)
+	if err != nil {
+		cfg.problems = append(cfg.problems, err.Error())
+	}
+	if len(cfg.problems) > 0 {
+		return nil, &ConfigError{Problems: cfg.problems}
+	}
+
+	c := &Client{
+		baseURL:          base.String(),
+		userAgent:        userAgent(cfg.userAgentSuffix),
+		maxRetryAfter:    cfg.maxRetryAfter,
+		maxResponseBytes: cfg.maxResponseBytes,
+	}
+	if cfg.logger != nil && cfg.logger.Handler() != slog.DiscardHandler {
+		c.logger = cfg.logger
+	}
+
+	inner := &http.Client{Timeout: DefaultAttemptTimeout}
+	var rt http.RoundTripper = defaultTransport()
+	if hc := cfg.httpClient; hc != nil {
+		inner.Timeout, inner.Jar, inner.CheckRedirect = hc.Timeout, hc.Jar, hc.CheckRedirect
+		rt = hc.Transport
+		if rt == nil {
+			rt = http.DefaultTransport
+		}
+	}
+	c.tokens = newTokenSource(c, cfg.credentials[0])
+	c.transport = &authTransport{
+		base:           rt,
+		scheme:         base.Scheme,
+		host:           base.Host,
+		tokens:         c.tokens,
+		adminTenantID:  cfg.adminTenantID,
+		adminServiceID: cfg.adminServiceID,
+	}
+	inner.Transport = c.transport
+
+	c.retry = &retryablehttp.Client{
+		HTTPClient:     inner,
+		Logger:         nil, // its logger prints full URLs to stderr; ours is slog
+		RetryWaitMin:   cfg.minWait,
+		RetryWaitMax:   cfg.maxWait,
+		RetryMax:       cfg.maxAttempts - 1,
+		CheckRetry:     c.checkRetry,
+		Backoff:        c.backoff,
+		ErrorHandler:   keepLastResponse,
+		RequestLogHook: c.logAttempt,
+	}
+	c.ProjectKeys = &ProjectKeysService{client: c}
+	return c, nil
+}
+
+// defaultTransport is a private pool, so that closing idle connections or
+// tuning never touches http.DefaultTransport's users.
+func defaultTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	return t
+}
+
+// CloseIdleConnections closes the idle connections of the client's
+// transport. The client stays usable.
+func (c *Client) CloseIdleConnections() {
+	if ci, ok := c.transport.base.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
+	}
+}
+
+// BaseURL returns the API address the client talks to.
+func (c *Client) BaseURL() string { return c.baseURL }
+
+// String describes the client without any credential.
+func (c *Client) String() string {
+	if c == nil || c.tokens == nil {
+		return "streamkap.Client{} (not built by NewClient)"
+	}
+	return fmt.Sprintf("streamkap.Client{BaseURL: %q, Auth: %s}", c.baseURL, c.tokens.describe())
+}
+
+// GoString is String: a client's %#v shows no credential either.
+func (c *Client) GoString() string { return c.String() }
+
+// Version is the SDK's version, sent in the User-Agent header.
+const Version = "0.1.0"
+
+func userAgent(suffix string) string {
+	ua := "streamkap-go/" + Version + " (" + runtime.Version() + "; " + runtime.GOOS + "/" + runtime.GOARCH + ")"
+	if suffix != "" {
+		ua += " " + suffix
+	}
+	return ua
+}

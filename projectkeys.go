@@ -1,0 +1,167 @@
+package streamkap
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// ProjectKeysService manages Project Keys: API credentials, Kafka access and
+// MCP tool scoping bundled under one key. Get it from [Client.ProjectKeys].
+type ProjectKeysService struct {
+	client *Client
+}
+
+// UpdateProjectKeyParams are the changes [ProjectKeysService.Update] sends.
+// Every field is optional and only the fields set are sent: the zero value
+// of [Optional] and [Nullable] leaves a field out. Fields of type [Nullable]
+// can also be cleared with [Null]. A list set to an empty slice is sent as
+// [], which is different from leaving it out.
+//
+// role_ids, permission_ids and kafka_config can add credentials whose secret
+// the API shows only once, so an Update carrying any of them is never sent
+// twice unless the first attempt provably did not leave the client (see
+// [ErrOutcomeUnknown]).
+type UpdateProjectKeyParams struct {
+	// Name renames the key: 1 to 100 characters.
+	Name Optional[string]
+	// Description replaces the description; Null clears it. The server
+	// sanitizes HTML in it.
+	Description Nullable[string]
+	// RoleIDs replaces the roles of the key's API credentials (at least one
+	// id; ids come from GET /auth/roles). On a Kafka-only key it adds API
+	// access, and the result's NewAPICredentials holds the new secret. A
+	// role change takes effect when the current JWT expires (TokenTTL).
+	// Mutually exclusive with PermissionIDs.
+	RoleIDs Optional[[]string]
+	// PermissionIDs adds API access to a Kafka-only key with these
+	// permissions (at least one). The API accepts it only while the key has
+	// no API credentials. Mutually exclusive with RoleIDs.
+	PermissionIDs Optional[[]string]
+	// KafkaACLs replaces the ACLs of the key's Kafka user.
+	KafkaACLs Optional[[]KafkaACL]
+	// WhitelistIPs replaces the Kafka user's IP allow-list: comma-separated
+	// IPs or CIDRs; the empty string allows any IP.
+	WhitelistIPs Optional[string]
+	// KafkaConfig adds Kafka access to a key that has none; the result's
+	// NewKafkaCredentials holds the new credentials. Not together with
+	// KafkaPassword.
+	KafkaConfig Optional[KafkaConfig]
+	// KafkaPassword rotates the password of the key's existing Kafka user:
+	// 12 to 128 characters. Not together with KafkaConfig.
+	KafkaPassword Optional[Secret]
+	// ToolProfile sets the MCP tool profile; Null clears it.
+	ToolProfile Nullable[ToolProfile]
+	// AllowedTools sets the MCP tool allow-list, which overrides the profile
+	// and the block list; Null clears it.
+	AllowedTools Nullable[[]string]
+	// BlockedTools sets the MCP tool block-list; Null clears it.
+	BlockedTools Nullable[[]string]
+}
+
+// KafkaConfig describes the Kafka user to create when adding Kafka access.
+// Empty fields are left out and take the server's defaults.
+type KafkaConfig struct {
+	// Username is the SASL username (lowercase letters, digits and '-').
+	Username string
+	// Password is the SASL password. Choosing it yourself means you hold it
+	// even if the response is lost.
+	Password Secret
+	// WhitelistIPs is a comma-separated IP/CIDR allow-list; empty allows any IP.
+	WhitelistIPs string
+	// KafkaACLs are the user's ACLs. A nil slice is left out; an empty one is sent as [].
+	KafkaACLs []KafkaACL
+	// CreateSchemaRegistry also provisions Schema Registry access.
+	CreateSchemaRegistry bool
+}
+
+// addsCapability reports whether the update may add credentials whose
+// secret is shown once, which makes it unsafe to send twice.
+func (p *UpdateProjectKeyParams) addsCapability() bool {
+	return p.RoleIDs.IsSet() || p.PermissionIDs.IsSet() || p.KafkaConfig.IsSet()
+}
+
+// secrets lists the plaintexts the request will carry.
+func (p *UpdateProjectKeyParams) secrets() []string {
+	var out []string
+	if pw, ok := p.KafkaPassword.Get(); ok && !pw.IsZero() {
+		out = append(out, pw.Reveal())
+	}
+	if kc, ok := p.KafkaConfig.Get(); ok && !kc.Password.IsZero() {
+		out = append(out, kc.Password.Reveal())
+	}
+	return out
+}
+
+// UpdateProjectKeyResult is the key after an update, with any credentials
+// the update created.
+type UpdateProjectKeyResult struct {
+	ProjectKey
+	// NewAPICredentials is set only when the update added API access to a
+	// Kafka-only key. Its ClientSecret is shown this once.
+	NewAPICredentials *APICredentials `json:"new_api_credentials"`
+	// NewKafkaCredentials is set only when the update added Kafka access.
+	// Its Password is shown this once.
+	NewKafkaCredentials *KafkaCredentials `json:"new_kafka_credentials"`
+	// Warnings are the server's notes about the update, such as when a role
+	// change takes effect. Never nil.
+	Warnings []string `json:"warnings"`
+	// TokenTTL is the lifetime of the key's JWTs, if the server said: a
+	// role change reaches a caller holding a JWT within this time.
+	TokenTTL time.Duration `json:"-"`
+}
+
+// Update changes a Project Key (PATCH /project-keys/{project_key_id}). The
+// params are checked first; a [*ValidationError] listing every problem is
+// returned before anything is sent.
+//
+// Adding Kafka access (KafkaConfig) or API access (RoleIDs or
+// PermissionIDs on a Kafka-only key) returns the new plaintext secret in
+// NewKafkaCredentials or NewAPICredentials: this is the only time the API
+// shows it. If such an update fails with [ErrOutcomeUnknown], read the key
+// with Get before trying again.
+func (s *ProjectKeysService) Update(ctx context.Context, projectKeyID string, params UpdateProjectKeyParams) (*UpdateProjectKeyResult, error) {
+	if err := params.validate(projectKeyID); err != nil {
+		return nil, err
+	}
+	result := &UpdateProjectKeyResult{}
+	wire := struct {
+		*UpdateProjectKeyResult
+		TokenTTLSeconds *float64 `json:"token_ttl_seconds"`
+	}{UpdateProjectKeyResult: result}
+
+	body := params.appendJSON(make([]byte, 0, 256))
+	defer clear(body) // it may hold a Kafka password
+	err := s.client.do(ctx, &call{
+		method:     http.MethodPatch,
+		route:      "/project-keys/{project_key_id}",
+		path:       "/project-keys/" + escapePathSegment(projectKeyID),
+		body:       body,
+		idempotent: !params.addsCapability(),
+		secrets:    params.secrets(),
+		out:        &wire,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if result.Warnings == nil {
+		result.Warnings = []string{}
+	}
+	if wire.TokenTTLSeconds != nil && *wire.TokenTTLSeconds > 0 {
+		result.TokenTTL = time.Duration(*wire.TokenTTLSeconds * float64(time.Second))
+	}
+	return result, nil
+}
+
+// escapePathSegment escapes an id for use as one path segment. "." and ".."
+// are escaped too, so that no id can climb to another endpoint.
+func escapePathSegment(id string) string {
+	switch id {
+	case ".":
+		return "%2E"
+	case "..":
+		return "%2E%2E"
+	}
+	return url.PathEscape(id)
+}

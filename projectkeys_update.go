@@ -1,0 +1,180 @@
+package streamkap
+
+import (
+	"strconv"
+	"unicode/utf8"
+)
+
+// Limits the API documents for Update.
+const (
+	maxNameRunes          = 100
+	minKafkaPasswordRunes = 12
+	maxKafkaPasswordRunes = 128
+)
+
+// validate checks every rule the API documents that needs no server state,
+// and reports all problems at once.
+func (p *UpdateProjectKeyParams) validate(projectKeyID string) error {
+	var v validator
+	if projectKeyID == "" {
+		v.add(FieldError{Loc: []string{"path", "project_key_id"}, Msg: "must not be empty", Type: "missing"})
+	}
+	if !p.anySet() {
+		v.add(FieldError{Loc: []string{"body"}, Msg: "set at least one field to update", Type: "missing"})
+	}
+	if name, ok := p.Name.Get(); ok {
+		v.length([]string{"body", "name"}, name, 1, maxNameRunes)
+	}
+	if p.RoleIDs.IsSet() && p.PermissionIDs.IsSet() {
+		v.add(FieldError{Loc: []string{"body", "permission_ids"}, Msg: "role_ids and permission_ids are mutually exclusive: set one", Type: "mutually_exclusive"})
+	}
+	if ids, ok := p.RoleIDs.Get(); ok {
+		v.ids([]string{"body", "role_ids"}, ids, 1)
+	}
+	if ids, ok := p.PermissionIDs.Get(); ok {
+		v.ids([]string{"body", "permission_ids"}, ids, 1)
+	}
+	if acls, ok := p.KafkaACLs.Get(); ok {
+		v.acls([]string{"body", "kafka_acls"}, acls)
+	}
+	if kc, ok := p.KafkaConfig.Get(); ok {
+		v.acls([]string{"body", "kafka_config", "kafka_acls"}, kc.KafkaACLs)
+		if p.KafkaPassword.IsSet() {
+			v.add(FieldError{Loc: []string{"body", "kafka_password"}, Msg: "kafka_config adds a Kafka user and kafka_password rotates an existing one's password: send them in separate updates", Type: "mutually_exclusive"})
+		}
+	}
+	if pw, ok := p.KafkaPassword.Get(); ok {
+		// Only the length is reported: a message never quotes a password.
+		v.length([]string{"body", "kafka_password"}, pw.Reveal(), minKafkaPasswordRunes, maxKafkaPasswordRunes)
+	}
+	if profile, ok := p.ToolProfile.Get(); ok && !profile.IsKnown() {
+		v.add(FieldError{Loc: []string{"body", "tool_profile"}, Msg: "must be one of full, read-only, agent-operator, infra-admin", Type: "enum"})
+	}
+	if tools, ok := p.AllowedTools.Get(); ok {
+		v.ids([]string{"body", "allowed_tools"}, tools, 0)
+	}
+	if tools, ok := p.BlockedTools.Get(); ok {
+		v.ids([]string{"body", "blocked_tools"}, tools, 0)
+	}
+	return v.err("ProjectKeys.Update")
+}
+
+func (p *UpdateProjectKeyParams) anySet() bool {
+	return p.Name.IsSet() || p.Description.IsSet() || p.RoleIDs.IsSet() || p.PermissionIDs.IsSet() ||
+		p.KafkaACLs.IsSet() || p.WhitelistIPs.IsSet() || p.KafkaConfig.IsSet() || p.KafkaPassword.IsSet() ||
+		p.ToolProfile.IsSet() || p.AllowedTools.IsSet() || p.BlockedTools.IsSet()
+}
+
+// appendJSON writes the request body: exactly the fields that are set.
+func (p *UpdateProjectKeyParams) appendJSON(buf []byte) []byte {
+	o := jsonObject{buf: buf}
+	o.begin()
+	if v, ok := p.Name.Get(); ok {
+		o.string("name", v)
+	}
+	writeNullable(&o, "description", p.Description, (*jsonObject).string)
+	if v, ok := p.RoleIDs.Get(); ok {
+		o.strings("role_ids", v)
+	}
+	if v, ok := p.PermissionIDs.Get(); ok {
+		o.strings("permission_ids", v)
+	}
+	if v, ok := p.KafkaACLs.Get(); ok {
+		o.acls("kafka_acls", v)
+	}
+	if v, ok := p.WhitelistIPs.Get(); ok {
+		o.string("whitelist_ips", v)
+	}
+	if v, ok := p.KafkaConfig.Get(); ok {
+		o.key("kafka_config")
+		o.buf = v.appendJSON(o.buf)
+	}
+	if v, ok := p.KafkaPassword.Get(); ok {
+		o.string("kafka_password", v.Reveal())
+	}
+	writeNullable(&o, "tool_profile", p.ToolProfile, func(o *jsonObject, name string, v ToolProfile) { o.string(name, string(v)) })
+	writeNullable(&o, "allowed_tools", p.AllowedTools, (*jsonObject).strings)
+	writeNullable(&o, "blocked_tools", p.BlockedTools, (*jsonObject).strings)
+	return o.end()
+}
+
+func writeNullable[T any](o *jsonObject, name string, n Nullable[T], write func(*jsonObject, string, T)) {
+	switch n.state {
+	case fieldNull:
+		o.null(name)
+	case fieldValue:
+		write(o, name, n.value)
+	}
+}
+
+func (k *KafkaConfig) appendJSON(buf []byte) []byte {
+	o := jsonObject{buf: buf}
+	o.begin()
+	if k.Username != "" {
+		o.string("username", k.Username)
+	}
+	if !k.Password.IsZero() {
+		o.string("password", k.Password.Reveal())
+	}
+	if k.WhitelistIPs != "" {
+		o.string("whitelist_ips", k.WhitelistIPs)
+	}
+	if k.KafkaACLs != nil {
+		o.acls("kafka_acls", k.KafkaACLs)
+	}
+	if k.CreateSchemaRegistry {
+		o.bool("is_create_schema_registry", true)
+	}
+	return o.end()
+}
+
+// validator collects field problems in the order they are found.
+type validator struct{ fields []FieldError }
+
+func (v *validator) add(f FieldError) { v.fields = append(v.fields, f) }
+
+func (v *validator) err(operation string) error {
+	if len(v.fields) == 0 {
+		return nil
+	}
+	return &ValidationError{Operation: operation, Fields: v.fields}
+}
+
+// length checks a string's length in characters, as the API counts them.
+func (v *validator) length(loc []string, s string, lo, hi int) {
+	switch n := utf8.RuneCountInString(s); {
+	case n < lo:
+		v.add(FieldError{Loc: loc, Msg: "must have at least " + strconv.Itoa(lo) + " characters, has " + strconv.Itoa(n), Type: "string_too_short"})
+	case n > hi:
+		v.add(FieldError{Loc: loc, Msg: "must have at most " + strconv.Itoa(hi) + " characters, has " + strconv.Itoa(n), Type: "string_too_long"})
+	}
+}
+
+// ids checks a list of identifiers: at least minItems, none empty.
+func (v *validator) ids(loc []string, ids []string, minItems int) {
+	if len(ids) < minItems {
+		v.add(FieldError{Loc: loc, Msg: "must have at least " + strconv.Itoa(minItems) + " item", Type: "too_short"})
+	}
+	for i, id := range ids {
+		if id == "" {
+			v.add(FieldError{Loc: locAt(loc, strconv.Itoa(i)), Msg: "must not be empty", Type: "string_too_short"})
+		}
+	}
+}
+
+// acls checks that every ACL names a resource and an operation.
+func (v *validator) acls(loc []string, acls []KafkaACL) {
+	for i, a := range acls {
+		if a.TopicName == "" {
+			v.add(FieldError{Loc: locAt(loc, strconv.Itoa(i), "topic_name"), Msg: "must not be empty", Type: "missing"})
+		}
+		if a.Operation == "" {
+			v.add(FieldError{Loc: locAt(loc, strconv.Itoa(i), "operation"), Msg: "must not be empty", Type: "missing"})
+		}
+	}
+}
+
+// locAt returns a new location: loc followed by more.
+func locAt(loc []string, more ...string) []string {
+	return append(append(make([]string, 0, len(loc)+len(more)), loc...), more...)
+}

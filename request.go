@@ -1,0 +1,265 @@
+package streamkap
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/streamkap-go/streamkap/internal/retry"
+)
+
+// call describes one API call; services fill it in, Client.do runs it.
+type call struct {
+	method string
+	route  string // path template, the only path that is logged
+	path   string // escaped path, appended to the base URL
+	query  string // encoded query, without "?"
+	body   []byte // JSON, nil for none
+	// idempotent calls are retried on any failure that may be transient;
+	// the others only on failures proven to precede sending, and on 429.
+	idempotent bool
+	noAuth     bool // the token exchange itself
+	// readOnly calls change nothing on the server, so no failure can leave
+	// their outcome unknown. GET and HEAD are read-only whatever this says.
+	readOnly bool
+	secrets  []string // plaintexts in the body, blanked from any server text
+	out      any      // decoded from a 2xx body; nil to ignore the body
+}
+
+// callState follows one call through the retry loop. The retry policy,
+// the hooks and the transport find it in the request's context.
+type callState struct {
+	call  *call
+	write bool
+	start time.Time
+	sends int // requests handed to the network, 401 replays included
+	// maybeApplied: some attempt ended in a way that leaves open whether the
+	// server acted on it (a transport error after sending, or a 5xx).
+	maybeApplied bool
+}
+
+type callStateKey struct{}
+
+func stateFrom(ctx context.Context) *callState {
+	st, _ := ctx.Value(callStateKey{}).(*callState)
+	return st
+}
+
+// do runs a call: build, send through the retry loop, decode or turn the
+// answer into a typed error. It always closes the response body.
+func (c *Client) do(ctx context.Context, cl *call) error {
+	readOnly := cl.readOnly || cl.method == http.MethodGet || cl.method == http.MethodHead
+	st := &callState{call: cl, write: !readOnly, start: time.Now()}
+	ctx = context.WithValue(ctx, callStateKey{}, st)
+
+	target := c.baseURL + cl.path
+	if cl.query != "" {
+		target += "?" + cl.query
+	}
+	var body any // untyped nil: no body at all
+	if cl.body != nil {
+		body = cl.body
+	}
+	req, err := retryablehttp.NewRequestWithContext(ctx, cl.method, target, body)
+	if err != nil {
+		return &RequestError{Method: cl.method, Path: cl.path, Err: err}
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if cl.body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+
+	resp, err := c.retry.Do(req)
+	if err != nil {
+		err = c.transportError(st, err)
+		c.logDone(ctx, st, 0, "", err)
+		return err
+	}
+	defer resp.Body.Close()
+	requestID := resp.Header.Get("X-Request-Id")
+
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		err := c.apiError(st, resp, requestID)
+		c.logDone(ctx, st, resp.StatusCode, requestID, err)
+		return err
+	}
+	err = c.decodeSuccess(st, resp, requestID)
+	c.logDone(ctx, st, resp.StatusCode, requestID, err)
+	return err
+}
+
+// transportError turns a failure to get an answer into a typed error.
+func (c *Client) transportError(st *callState, err error) error {
+	var authErr *tokenError
+	if errors.As(err, &authErr) {
+		// The request never left: the token could not be had. Report the
+		// token exchange's own error, which carries its status and detail.
+		return &tokenFailure{method: st.call.method, path: st.call.path, err: authErr.err}
+	}
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		err = urlErr.Err // its text repeats the full URL; ours has method and path
+	}
+	return &RequestError{
+		Method:         st.call.method,
+		Path:           st.call.path,
+		Attempts:       st.sends,
+		Err:            err,
+		outcomeUnknown: st.write && st.maybeApplied,
+	}
+}
+
+// apiError reads an error answer (size-capped) and types it.
+func (c *Client) apiError(st *callState, resp *http.Response, requestID string) error {
+	buf := getBuffer()
+	defer putBuffer(buf)
+	_ = readBody(resp.Body, maxErrorBodyBytes, buf) // what could be read is enough for an error
+	e := &APIError{
+		StatusCode: resp.StatusCode,
+		Method:     st.call.method,
+		Path:       st.call.path,
+		RequestID:  requestID,
+		Attempts:   st.sends,
+		// A 5xx leaves open whether a write was applied; a 501 says it was not.
+		outcomeUnknown: st.write && resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented,
+	}
+	if d, ok := retry.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+		e.RetryAfter = d
+	}
+	parseErrorBody(e, buf.Bytes(), newRedactor(st.call.secrets))
+	return e
+}
+
+// decodeSuccess reads and decodes a 2xx answer into call.out.
+func (c *Client) decodeSuccess(st *callState, resp *http.Response, requestID string) error {
+	fail := func(err error) error {
+		return &RequestError{
+			Method: st.call.method, Path: st.call.path, RequestID: requestID,
+			StatusCode: resp.StatusCode, Attempts: st.sends, Err: err,
+			// The server acted, but what it answered is lost: for a write
+			// the caller must read the state back, as for an unknown outcome.
+			outcomeUnknown: st.write,
+		}
+	}
+	if st.call.out == nil {
+		drain(resp.Body)
+		return nil
+	}
+	if resp.ContentLength > c.maxResponseBytes {
+		return fail(fmt.Errorf("%w: %d bytes announced, the limit is %d", ErrResponseTooLarge, resp.ContentLength, c.maxResponseBytes))
+	}
+	buf := getBuffer()
+	defer putBuffer(buf)
+	if err := readBody(resp.Body, c.maxResponseBytes, buf); err != nil {
+		return fail(err)
+	}
+	if err := c.decodeJSON(buf.Bytes(), st.call.out); err != nil {
+		return fail(err)
+	}
+	return nil
+}
+
+const (
+	maxErrorBodyBytes = 64 << 10
+	maxDrainBytes     = 256 << 10
+)
+
+// readBody reads at most limit bytes into buf; a longer body is an error.
+func readBody(body io.Reader, limit int64, buf *bytes.Buffer) error {
+	n, err := buf.ReadFrom(io.LimitReader(body, limit+1))
+	if err != nil {
+		return fmt.Errorf("reading the response body: %w", err)
+	}
+	if n > limit {
+		return fmt.Errorf("%w: more than %d bytes", ErrResponseTooLarge, limit)
+	}
+	return nil
+}
+
+// drain reads what is left of a small body so the connection can be reused.
+func drain(body io.Reader) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(body, maxDrainBytes))
+}
+
+var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func getBuffer() *bytes.Buffer { return bufferPool.Get().(*bytes.Buffer) }
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() > 1<<20 {
+		return // let a rare huge buffer go rather than pin it
+	}
+	// Response bodies may hold shown-once secrets: wipe before reuse.
+	clear(b.Bytes()[:b.Cap()])
+	b.Reset()
+	bufferPool.Put(b)
+}
+
+// decodeJSON decodes a success body. A field of an unexpected type is
+// skipped (encoding/json keeps decoding the rest) rather than failing the
+// call: a response carrying a shown-once secret must not be lost to an
+// unrelated field. Anything else wrong is ErrMalformedResponse.
+func (c *Client) decodeJSON(data []byte, out any) error {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return fmt.Errorf("%w: the body is empty", ErrMalformedResponse)
+	}
+	err := json.Unmarshal(data, out)
+	if err == nil {
+		return nil
+	}
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) && typeErr.Field != "" {
+		c.logUndecodedField(typeErr.Field, typeErr.Value)
+		return nil
+	}
+	return fmt.Errorf("%w: %s", ErrMalformedResponse, describeJSONError(err))
+}
+
+// describeJSONError says what was wrong without quoting the body.
+func describeJSONError(err error) string {
+	var syntaxErr *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntaxErr):
+		if syntaxErr.Error() == "unexpected end of JSON input" {
+			return "truncated JSON"
+		}
+		return fmt.Sprintf("not valid JSON (at byte %d)", syntaxErr.Offset)
+	case errors.As(err, &typeErr):
+		return fmt.Sprintf("a JSON %s where an object was expected", strings.Fields(typeErr.Value)[0])
+	default:
+		return "unreadable JSON"
+	}
+}
+
+// isFieldTypeError reports whether err only says that some field had an
+// unexpected type, which tolerant decoding skips.
+func isFieldTypeError(err error) bool {
+	var typeErr *json.UnmarshalTypeError
+	return errors.As(err, &typeErr) && typeErr.Field != ""
+}
+
+// keepLastResponse is the retry loop's ErrorHandler: when retries run out
+// on a status, the last response goes on to be decoded into an *APIError
+// (go-retryablehttp's default would drop it for "giving up after N attempts").
+func keepLastResponse(resp *http.Response, err error, _ int) (*http.Response, error) {
+	if err != nil {
+		if resp != nil {
+			drain(resp.Body)
+			resp.Body.Close()
+		}
+		return nil, err
+	}
+	return resp, nil
+}

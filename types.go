@@ -1,0 +1,256 @@
+package streamkap
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+)
+
+// ProjectKeyStatus is the lifecycle state of a Project Key. The API treats it
+// as an open string: values this SDK does not know are kept as they are.
+type ProjectKeyStatus string
+
+// Known Project Key states. The API refuses updates (HTTP 400) while a key
+// is creating, deleting or delete_failed; see [ErrKeyNotReady].
+const (
+	StatusCreating     ProjectKeyStatus = "creating"
+	StatusActive       ProjectKeyStatus = "active"
+	StatusDeleting     ProjectKeyStatus = "deleting"
+	StatusDeleteFailed ProjectKeyStatus = "delete_failed"
+)
+
+// ToolProfile selects which MCP tools an AI agent using the key may call.
+// Values this SDK does not know are kept when decoding responses; requests
+// accept only the four documented profiles.
+type ToolProfile string
+
+// The documented tool profiles.
+const (
+	// ToolProfileFull allows every tool.
+	ToolProfileFull ToolProfile = "full"
+	// ToolProfileReadOnly allows read and query tools only.
+	ToolProfileReadOnly ToolProfile = "read-only"
+	// ToolProfileAgentOperator allows reads plus safe operations (pause, resume, restart).
+	ToolProfileAgentOperator ToolProfile = "agent-operator"
+	// ToolProfileInfraAdmin allows infrastructure management without direct Kafka data access.
+	ToolProfileInfraAdmin ToolProfile = "infra-admin"
+)
+
+// IsKnown reports whether p is one of the documented profiles.
+func (p ToolProfile) IsKnown() bool {
+	switch p {
+	case ToolProfileFull, ToolProfileReadOnly, ToolProfileAgentOperator, ToolProfileInfraAdmin:
+		return true
+	}
+	return false
+}
+
+// ACLOperation is a Kafka ACL operation such as READ or WRITE. The API takes
+// any string; the constants are the documented values.
+type ACLOperation string
+
+// Documented Kafka ACL operations. TOPIC resources take all of them; GROUP
+// resources take DELETE, DESCRIBE and READ.
+const (
+	OperationAll             ACLOperation = "ALL"
+	OperationAlter           ACLOperation = "ALTER"
+	OperationAlterConfigs    ACLOperation = "ALTER_CONFIGS"
+	OperationCreate          ACLOperation = "CREATE"
+	OperationDelete          ACLOperation = "DELETE"
+	OperationDescribe        ACLOperation = "DESCRIBE"
+	OperationDescribeConfigs ACLOperation = "DESCRIBE_CONFIGS"
+	OperationRead            ACLOperation = "READ"
+	OperationWrite           ACLOperation = "WRITE"
+)
+
+// ACLPatternType says how an ACL's name matches resources.
+type ACLPatternType string
+
+// Documented ACL pattern types.
+const (
+	// PatternLiteral matches the resource whose name equals the ACL's name.
+	PatternLiteral ACLPatternType = "LITERAL"
+	// PatternPrefixed matches every resource whose name starts with the ACL's name.
+	PatternPrefixed ACLPatternType = "PREFIXED"
+)
+
+// ACLResource is the kind of Kafka resource an ACL applies to.
+type ACLResource string
+
+// Documented ACL resource kinds. The server's default is TOPIC.
+const (
+	ResourceTopic           ACLResource = "TOPIC"
+	ResourceGroup           ACLResource = "GROUP"
+	ResourceCluster         ACLResource = "CLUSTER"
+	ResourceTransactionalID ACLResource = "TRANSACTIONAL_ID"
+	ResourceDelegationToken ACLResource = "DELEGATION_TOKEN"
+)
+
+// KafkaACL is one Kafka access-control entry of a key's Kafka user.
+//
+// On the wire the API accepts the name as "topic_name" but answers with
+// "name"; KafkaACL sends "topic_name" and reads either.
+type KafkaACL struct {
+	// TopicName is the resource name, or its prefix with PatternPrefixed.
+	TopicName string `json:"topic_name"`
+	// Operation is the permitted operation, e.g. OperationRead.
+	Operation ACLOperation `json:"operation"`
+	// ResourcePatternType is PatternLiteral or PatternPrefixed.
+	ResourcePatternType ACLPatternType `json:"resource_pattern_type"`
+	// Resource is the resource kind; empty means the server default (TOPIC).
+	Resource ACLResource `json:"resource,omitempty"`
+}
+
+// UnmarshalJSON accepts the name under "name" (what the API returns) or
+// "topic_name" (what it accepts).
+func (a *KafkaACL) UnmarshalJSON(b []byte) error {
+	var w struct {
+		Name                *string        `json:"name"`
+		TopicName           *string        `json:"topic_name"`
+		Operation           ACLOperation   `json:"operation"`
+		ResourcePatternType ACLPatternType `json:"resource_pattern_type"`
+		Resource            ACLResource    `json:"resource"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil && !isFieldTypeError(err) {
+		return err
+	}
+	*a = KafkaACL{Operation: w.Operation, ResourcePatternType: w.ResourcePatternType, Resource: w.Resource}
+	switch {
+	case w.TopicName != nil:
+		a.TopicName = *w.TopicName
+	case w.Name != nil:
+		a.TopicName = *w.Name
+	}
+	return nil
+}
+
+// Role is a set of permissions that can be granted to a key's API
+// credentials. Grant it by ID in [UpdateProjectKeyParams.RoleIDs].
+type Role struct {
+	ID          string    `json:"id"`
+	Key         string    `json:"key"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	CreatedAt   Timestamp `json:"created_at"`
+	UpdatedAt   Timestamp `json:"updated_at"`
+	Permissions []string  `json:"permissions"`
+}
+
+// User is the person who created a key.
+type User struct {
+	ID                string `json:"id"`
+	Email             string `json:"email"`
+	Name              string `json:"name"`
+	TenantID          string `json:"tenant_id"`
+	ProfilePictureURL string `json:"profile_picture_url"`
+	PhoneNumber       string `json:"phone_number"`
+	// CreatedAt and LastLogin are kept as the API's strings: their format is not documented.
+	CreatedAt string `json:"created_at"`
+	LastLogin string `json:"last_login"`
+}
+
+// ProjectKey is a Project Key as the API describes it in lists and update
+// responses. Secrets never appear here: the API masks them after creation.
+type ProjectKey struct {
+	ID        string           `json:"id"`
+	Name      string           `json:"name"`
+	ServiceID string           `json:"service_id"`
+	Status    ProjectKeyStatus `json:"status"`
+	// Description is empty when the key has none.
+	Description string    `json:"description"`
+	CreatedAt   Timestamp `json:"created_at"`
+	CreatedBy   *User     `json:"created_by_user"`
+	// APIClientID is empty when the key has no API access (a Kafka-only key).
+	APIClientID string `json:"api_client_id"`
+	// MaskedAPIClientSecret is the API's masked form of the client secret,
+	// such as "abc******xyz". The plaintext is never returned after creation.
+	MaskedAPIClientSecret string `json:"api_client_id_masked_secret"`
+	// KafkaUsername is empty when the key has no Kafka access.
+	KafkaUsername string    `json:"kafka_username"`
+	Roles         []Role    `json:"roles"`
+	LastUsedAt    Timestamp `json:"last_used_at"`
+	// ToolProfile is empty when none is set. Unknown profiles are kept.
+	ToolProfile ToolProfile `json:"tool_profile"`
+	// AllowedTools, when non-nil, overrides the profile and the block list.
+	AllowedTools []string `json:"allowed_tools"`
+	// BlockedTools removes tools even when the profile allows them.
+	BlockedTools []string `json:"blocked_tools"`
+}
+
+// HasAPIAccess reports whether the key has API credentials.
+func (k *ProjectKey) HasAPIAccess() bool { return k.APIClientID != "" }
+
+// HasKafkaAccess reports whether the key has a Kafka user.
+func (k *ProjectKey) HasKafkaAccess() bool { return k.KafkaUsername != "" }
+
+// APICredentials are API credentials delivered once, in plaintext: when a
+// key is created with API access, or when an update adds API access to a
+// Kafka-only key. Store ClientSecret before doing anything else; the API
+// never shows it again.
+type APICredentials struct {
+	ClientID      string `json:"client_id"`
+	ClientSecret  Secret `json:"client_secret"`
+	TokenEndpoint string `json:"token_endpoint"`
+	APIURL        string `json:"api_url"`
+	// Roles are role names or keys, as the API lists them here.
+	Roles []string `json:"roles"`
+}
+
+// KafkaCredentials are Kafka credentials delivered once, in plaintext: when
+// a key is created with Kafka access, or when an update adds Kafka access to
+// an API-only key. Store Password before doing anything else; the API never
+// shows it again.
+type KafkaCredentials struct {
+	Username          string `json:"username"`
+	Password          Secret `json:"password"`
+	BootstrapServers  string `json:"bootstrap_servers"`
+	SecurityProtocol  string `json:"security_protocol"`
+	SASLMechanism     string `json:"sasl_mechanism"`
+	SchemaRegistryURL string `json:"schema_registry_url"`
+}
+
+// Timestamp is a time from the API. It decodes RFC 3339 times, the API's
+// timezone-less ISO 8601 times (read as UTC), and null or an empty string
+// (the zero time). An unreadable time decodes as the zero time rather than
+// failing the whole response: a response carrying a shown-once secret must
+// never be lost to a date format.
+type Timestamp struct {
+	time.Time
+}
+
+// timestampLayouts are tried in order: RFC 3339 (Go, and Python with a
+// timezone), then Python's naive isoformat() and its space-separated form.
+// time.Parse accepts a fractional second after the seconds field even when
+// the layout has none, so microseconds need no layouts of their own.
+var timestampLayouts = [...]string{
+	time.RFC3339,
+	"2006-01-02T15:04:05",
+	"2006-01-02 15:04:05Z07:00",
+	"2006-01-02 15:04:05",
+	"2006-01-02",
+}
+
+// UnmarshalJSON implements the tolerant decoding described on [Timestamp].
+func (t *Timestamp) UnmarshalJSON(b []byte) error {
+	*t = Timestamp{}
+	s := string(b)
+	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
+		return nil // null, a number or garbage: the zero time
+	}
+	s = strings.TrimSpace(s[1 : len(s)-1])
+	for _, layout := range timestampLayouts {
+		if v, err := time.Parse(layout, s); err == nil {
+			t.Time = v
+			return nil
+		}
+	}
+	return nil
+}
+
+// MarshalJSON writes RFC 3339, or null for the zero time.
+func (t Timestamp) MarshalJSON() ([]byte, error) {
+	if t.IsZero() {
+		return []byte("null"), nil
+	}
+	return t.Time.MarshalJSON()
+}
