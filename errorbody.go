@@ -116,11 +116,39 @@ func (r redactor) text(s string) string {
 	return s
 }
 
+// json redacts a JSON value. It redacts the decoded strings, not the raw
+// text, so that a secret spelled with JSON escapes is caught too.
 func (r redactor) json(raw []byte) []byte {
 	if len(r.secrets) == 0 {
 		return bytes.Clone(raw)
 	}
-	return []byte(r.text(string(raw)))
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return []byte(r.text(string(raw)))
+	}
+	out, err := json.Marshal(r.walk(v))
+	if err != nil {
+		return nil
+	}
+	return out
+}
+
+func (r redactor) walk(v any) any {
+	switch v := v.(type) {
+	case string:
+		return r.text(v)
+	case []any:
+		for i := range v {
+			v[i] = r.walk(v[i])
+		}
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, item := range v {
+			out[r.text(k)] = r.walk(item)
+		}
+		return out
+	}
+	return v
 }
 
 // jsonEscaped is how s appears inside a JSON string.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/hashicorp/go-retryablehttp"
 )
@@ -64,7 +66,22 @@ func (c *Client) logUndecodedField(field, jsonKind string) {
 		return
 	}
 	c.logger.LogAttrs(context.Background(), slog.LevelWarn, "streamkap response field skipped: unexpected type",
-		slog.String("field", field), slog.String("json_type", jsonKindName(jsonKind)))
+		slog.String("field", jsonFieldPath(field)), slog.String("json_type", jsonKindName(jsonKind)))
+}
+
+// jsonFieldPath drops the Go type names encoding/json puts in a field path
+// for embedded structs ("UpdateProjectKeyResult.ProjectKey.roles" becomes
+// "roles"); the API's own names are lowercase.
+func jsonFieldPath(field string) string {
+	parts := strings.Split(field, ".")
+	kept := parts[:0]
+	for _, p := range parts {
+		if p != "" && unicode.IsUpper(rune(p[0])) {
+			continue
+		}
+		kept = append(kept, p)
+	}
+	return strings.Join(kept, ".")
 }
 
 // jsonKindName keeps only the kind from encoding/json's description, which

@@ -2,6 +2,7 @@ package streamkap
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"net/url"
 	"time"
@@ -95,9 +96,10 @@ func (p *UpdateProjectKeyParams) secrets() []string {
 }
 
 // UpdateProjectKeyResult is the key after an update, with any credentials
-// the update created.
+// the update created. The detail fields (KafkaACLs, WhitelistIPs, proxy
+// endpoints, TokenTTL) are filled when the server includes them.
 type UpdateProjectKeyResult struct {
-	ProjectKey
+	ProjectKeyDetail
 	// NewAPICredentials is set only when the update added API access to a
 	// Kafka-only key. Its ClientSecret is shown this once.
 	NewAPICredentials *APICredentials `json:"new_api_credentials"`
@@ -107,9 +109,81 @@ type UpdateProjectKeyResult struct {
 	// Warnings are the server's notes about the update, such as when a role
 	// change takes effect. Never nil.
 	Warnings []string `json:"warnings"`
-	// TokenTTL is the lifetime of the key's JWTs, if the server said: a
-	// role change reaches a caller holding a JWT within this time.
-	TokenTTL time.Duration `json:"-"`
+}
+
+// tokenTTLWire decodes token_ttl_seconds next to the value it embeds.
+type tokenTTLWire struct {
+	TokenTTLSeconds *float64 `json:"token_ttl_seconds"`
+}
+
+func (w tokenTTLWire) ttl() time.Duration {
+	if w.TokenTTLSeconds == nil || *w.TokenTTLSeconds <= 0 || *w.TokenTTLSeconds > float64(math.MaxInt64/time.Second) {
+		return 0
+	}
+	return time.Duration(*w.TokenTTLSeconds * float64(time.Second))
+}
+
+// ListProjectKeysOptions filters List. The API documents no filters today;
+// the struct is here so that filters can come without breaking callers.
+// Query strings are built from it with go-querystring.
+type ListProjectKeysOptions struct{}
+
+// List returns the tenant's Project Keys (GET /project-keys), without
+// secrets. The API returns them all at once; opts may be nil.
+func (s *ProjectKeysService) List(ctx context.Context, opts *ListProjectKeysOptions) ([]ProjectKey, error) {
+	q, err := encodeQuery(opts)
+	if err != nil {
+		return nil, err
+	}
+	var keys []ProjectKey
+	err = s.client.do(ctx, &call{
+		method: http.MethodGet, route: "/project-keys", path: "/project-keys", query: q,
+		idempotent: true, out: &keys,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if keys == nil {
+		keys = []ProjectKey{}
+	}
+	return keys, nil
+}
+
+// Get returns one Project Key with its details (GET
+// /project-keys/{project_key_id}). A key that does not exist gives an
+// error matching [ErrNotFound].
+func (s *ProjectKeysService) Get(ctx context.Context, projectKeyID string) (*ProjectKeyDetail, error) {
+	if err := validateKeyID("ProjectKeys.Get", projectKeyID); err != nil {
+		return nil, err
+	}
+	key := &ProjectKeyDetail{}
+	wire := struct {
+		*ProjectKeyDetail
+		tokenTTLWire
+	}{ProjectKeyDetail: key}
+	err := s.client.do(ctx, &call{
+		method: http.MethodGet, route: "/project-keys/{project_key_id}", path: keyPath(projectKeyID),
+		idempotent: true, out: &wire,
+	})
+	if err != nil {
+		return nil, err
+	}
+	key.TokenTTL = wire.ttl()
+	return key, nil
+}
+
+func keyPath(projectKeyID string) string { return "/project-keys/" + escapePathSegment(projectKeyID) }
+
+// validateKeyID refuses an empty key id before any I/O.
+func validateKeyID(operation, projectKeyID string) error {
+	if projectKeyID == "" {
+		return &ValidationError{Operation: operation, Fields: []FieldError{emptyKeyID()}}
+	}
+	return nil
+}
+
+func emptyKeyID() FieldError {
+	return FieldError{Loc: []string{"path", "project_key_id"}, Msg: "must not be empty", Type: "missing"}
 }
 
 // Update changes a Project Key (PATCH /project-keys/{project_key_id}). The
@@ -128,7 +202,7 @@ func (s *ProjectKeysService) Update(ctx context.Context, projectKeyID string, pa
 	result := &UpdateProjectKeyResult{}
 	wire := struct {
 		*UpdateProjectKeyResult
-		TokenTTLSeconds *float64 `json:"token_ttl_seconds"`
+		tokenTTLWire
 	}{UpdateProjectKeyResult: result}
 
 	body := params.appendJSON(make([]byte, 0, 256))
@@ -136,7 +210,7 @@ func (s *ProjectKeysService) Update(ctx context.Context, projectKeyID string, pa
 	err := s.client.do(ctx, &call{
 		method:     http.MethodPatch,
 		route:      "/project-keys/{project_key_id}",
-		path:       "/project-keys/" + escapePathSegment(projectKeyID),
+		path:       keyPath(projectKeyID),
 		body:       body,
 		idempotent: !params.addsCapability(),
 		secrets:    params.secrets(),
@@ -148,9 +222,7 @@ func (s *ProjectKeysService) Update(ctx context.Context, projectKeyID string, pa
 	if result.Warnings == nil {
 		result.Warnings = []string{}
 	}
-	if wire.TokenTTLSeconds != nil && *wire.TokenTTLSeconds > 0 {
-		result.TokenTTL = time.Duration(*wire.TokenTTLSeconds * float64(time.Second))
-	}
+	result.TokenTTL = wire.ttl()
 	return result, nil
 }
 

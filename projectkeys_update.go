@@ -17,7 +17,7 @@ const (
 func (p *UpdateProjectKeyParams) validate(projectKeyID string) error {
 	var v validator
 	if projectKeyID == "" {
-		v.add(FieldError{Loc: []string{"path", "project_key_id"}, Msg: "must not be empty", Type: "missing"})
+		v.add(emptyKeyID())
 	}
 	if !p.anySet() {
 		v.add(FieldError{Loc: []string{"body"}, Msg: "set at least one field to update", Type: "missing"})
@@ -144,16 +144,16 @@ func (v *validator) err(operation string) error {
 func (v *validator) length(loc []string, s string, lo, hi int) {
 	switch n := utf8.RuneCountInString(s); {
 	case n < lo:
-		v.add(FieldError{Loc: loc, Msg: "must have at least " + strconv.Itoa(lo) + " characters, has " + strconv.Itoa(n), Type: "string_too_short"})
+		v.add(FieldError{Loc: loc, Msg: "must have at least " + count(lo, "character") + ", has " + strconv.Itoa(n), Type: "string_too_short"})
 	case n > hi:
-		v.add(FieldError{Loc: loc, Msg: "must have at most " + strconv.Itoa(hi) + " characters, has " + strconv.Itoa(n), Type: "string_too_long"})
+		v.add(FieldError{Loc: loc, Msg: "must have at most " + count(hi, "character") + ", has " + strconv.Itoa(n), Type: "string_too_long"})
 	}
 }
 
 // ids checks a list of identifiers: at least minItems, none empty.
 func (v *validator) ids(loc []string, ids []string, minItems int) {
 	if len(ids) < minItems {
-		v.add(FieldError{Loc: loc, Msg: "must have at least " + strconv.Itoa(minItems) + " item", Type: "too_short"})
+		v.add(FieldError{Loc: loc, Msg: "must have at least " + count(minItems, "item"), Type: "too_short"})
 	}
 	for i, id := range ids {
 		if id == "" {
@@ -177,4 +177,12 @@ func (v *validator) acls(loc []string, acls []KafkaACL) {
 // locAt returns a new location: loc followed by more.
 func locAt(loc []string, more ...string) []string {
 	return append(append(make([]string, 0, len(loc)+len(more)), loc...), more...)
+}
+
+// count writes "1 item", "2 items".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }

@@ -133,7 +133,7 @@ func TestSecretUnmarshal(t *testing.T) {
 var exportedTypes = []any{
 	Secret{}, Optional[Secret]{}, Nullable[string]{}, ProjectKeyStatus(""), ToolProfile(""), ACLOperation(""),
 	ACLPatternType(""), ACLResource(""), KafkaACL{}, Role{}, User{}, ProjectKey{}, APICredentials{},
-	KafkaCredentials{}, Timestamp{}, CredentialFile{}, UpdateProjectKeyParams{}, KafkaConfig{},
+	KafkaCredentials{}, Timestamp{}, CredentialFile{}, ProjectKeyDetail{}, ListProjectKeysOptions{}, UpdateProjectKeyParams{}, KafkaConfig{},
 	UpdateProjectKeyResult{}, ProjectKeysService{}, Client{}, Option(nil), APIError{}, FieldError{},
 	ValidationError{}, RequestError{}, ConfigError{},
 }
@@ -277,6 +277,6 @@ func TestLogsNeverCarrySecrets(t *testing.T) {
 	assert.Contains(t, text, `"msg":"streamkap retry"`)
 	assert.Contains(t, text, `"msg":"streamkap done"`)
 	assert.Contains(t, text, `"request_id":"req-7"`)
-	assert.Contains(t, text, `"msg":"streamkap response field skipped: unexpected type","field":"UpdateProjectKeyResult.ProjectKey.roles","json_type":"string"`)
+	assert.Contains(t, text, `"msg":"streamkap response field skipped: unexpected type","field":"roles","json_type":"string"`)
 	assert.NotContains(t, text, "pk-1", "paths are logged as templates")
 }

@@ -177,6 +177,24 @@ type ProjectKey struct {
 	BlockedTools []string `json:"blocked_tools"`
 }
 
+// ProjectKeyDetail is a Project Key with the details GET
+// /project-keys/{id} adds to the summary.
+type ProjectKeyDetail struct {
+	ProjectKey
+	// KafkaACLs are the ACLs of the key's Kafka user.
+	KafkaACLs []KafkaACL `json:"kafka_acls"`
+	// WhitelistIPs is the Kafka user's comma-separated IP allow-list; empty allows any IP.
+	WhitelistIPs string `json:"whitelist_ips"`
+	// KafkaProxyEndpoint is the Kafka proxy, as host:port.
+	KafkaProxyEndpoint string `json:"kafka_proxy_endpoint"`
+	// SchemaProxyEndpoint is the Schema Registry proxy, as host:port.
+	SchemaProxyEndpoint string `json:"schema_proxy_endpoint"`
+	// TokenTTL is the lifetime of the key's JWTs (the tenant's setting): a
+	// role change reaches a caller holding a JWT within this time. Zero when
+	// the server did not say.
+	TokenTTL time.Duration `json:"-"`
+}
+
 // HasAPIAccess reports whether the key has API credentials.
 func (k *ProjectKey) HasAPIAccess() bool { return k.APIClientID != "" }
 

@@ -1,0 +1,206 @@
+// Command quickstart tours streamkap-go's Project Keys support.
+//
+// With no credentials in the environment it starts an in-process fake
+// Streamkap and shows, against it: a rename plus a role change, adding Kafka
+// access (with the shown-once password revealed, once, on purpose), a Kafka
+// password rotation, MCP tool scoping, and the error the SDK gives before
+// sending an invalid request.
+//
+// With STREAMKAP_CLIENT_ID and STREAMKAP_SECRET set it talks to the real API
+// (STREAMKAP_HOST overrides the address) and only reads, unless flags ask
+// for a change:
+//
+//	go run ./examples/quickstart                          # list keys
+//	go run ./examples/quickstart -key pk_123              # show one key
+//	go run ./examples/quickstart -key pk_123 -rename bot  # rename it
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/streamkap-go/streamkap"
+	"github.com/streamkap-go/streamkap/internal/fakeapi"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "quickstart:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, out io.Writer) error {
+	flags := flag.NewFlagSet("quickstart", flag.ContinueOnError)
+	keyID := flags.String("key", "", "real API: the key to show or change")
+	rename := flags.String("rename", "", "real API: rename -key to this name")
+	toolProfile := flags.String("tool-profile", "", "real API: set the tool profile of -key (full, read-only, agent-operator, infra-admin)")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if os.Getenv(streamkap.EnvClientID) != "" || os.Getenv(streamkap.EnvSecret) != "" {
+		return realAPI(ctx, out, *keyID, *rename, *toolProfile)
+	}
+	return tour(ctx, out)
+}
+
+// tour runs every step against an in-process fake Streamkap.
+func tour(ctx context.Context, out io.Writer) error {
+	fake := fakeapi.New(fakeapi.Config{TokenTTL: time.Hour})
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	fake.SetBaseURL(srv.URL)
+	fake.AddClient("quickstart-client", "quickstart-secret")
+	apiOnly := fake.AddKey(fakeapi.KeySeed{Name: "ingest-bot", API: true, RoleIDs: []string{"role-read-only"}})
+	fmt.Fprintf(out, "No STREAMKAP_CLIENT_ID/STREAMKAP_SECRET: using an in-process fake Streamkap at %s\n\n", srv.URL)
+
+	client, err := streamkap.NewClient(
+		streamkap.WithBaseURL(srv.URL),
+		streamkap.WithClientCredentials("quickstart-client", "quickstart-secret"),
+		streamkap.WithUserAgent("quickstart/1.0"),
+	)
+	if err != nil {
+		return err
+	}
+	keys := client.ProjectKeys
+
+	// 1. Rename the key and change its roles. Only the fields set are sent.
+	res, err := keys.Update(ctx, apiOnly.ID, streamkap.UpdateProjectKeyParams{
+		Name:    streamkap.Value("ingest-bot-v2"),
+		RoleIDs: streamkap.Value([]string{"role-data-admin"}),
+	})
+	if err != nil {
+		return fmt.Errorf("rename: %w", err)
+	}
+	fmt.Fprintf(out, "1. Renamed %s to %q with roles %s\n", res.ID, res.Name, roleNames(res.Roles))
+	for _, w := range res.Warnings {
+		fmt.Fprintf(out, "   warning: %s\n", w)
+	}
+	fmt.Fprintf(out, "   tokens already issued keep their old roles for up to %s\n\n", res.TokenTTL)
+
+	// 2. Add Kafka access. Choosing the password here means we hold it even
+	// if the response were lost; the SDK never sends this PATCH twice.
+	password := streamkap.NewSecret(strongPassword())
+	res, err = keys.Update(ctx, apiOnly.ID, streamkap.UpdateProjectKeyParams{
+		KafkaConfig: streamkap.Value(streamkap.KafkaConfig{
+			Username: "ingest-bot",
+			Password: password,
+			KafkaACLs: []streamkap.KafkaACL{{
+				TopicName: "orders.", Operation: streamkap.OperationRead, ResourcePatternType: streamkap.PatternPrefixed,
+			}},
+		}),
+	})
+	if err != nil {
+		return fmt.Errorf("add Kafka access: %w", err)
+	}
+	creds := res.NewKafkaCredentials
+	fmt.Fprintf(out, "2. Added Kafka access: user %q via %s (%s/%s)\n", creds.Username, creds.BootstrapServers, creds.SecurityProtocol, creds.SASLMechanism)
+	fmt.Fprintf(out, "   printed, the password is %v; it is shown once, so store it now:\n", creds.Password)
+	fmt.Fprintf(out, "   password (revealed on purpose): %s\n\n", creds.Password.Reveal())
+
+	// 3. Rotate the Kafka password: safe to retry, so the SDK retries it.
+	rotated := streamkap.NewSecret(strongPassword())
+	if _, err := keys.Update(ctx, apiOnly.ID, streamkap.UpdateProjectKeyParams{KafkaPassword: streamkap.Value(rotated)}); err != nil {
+		return fmt.Errorf("rotate: %w", err)
+	}
+	fmt.Fprintf(out, "3. Rotated the Kafka password (%d characters, held as %v)\n\n", rotated.Len(), rotated)
+
+	// 4. Scope the MCP tools an AI agent may use with this key: a profile,
+	// a block list, and no allow-list (null clears it).
+	res, err = keys.Update(ctx, apiOnly.ID, streamkap.UpdateProjectKeyParams{
+		ToolProfile:  streamkap.NullableValue(streamkap.ToolProfileAgentOperator),
+		BlockedTools: streamkap.NullableValue([]string{"delete_pipeline"}),
+		AllowedTools: streamkap.Null[[]string](),
+	})
+	if err != nil {
+		return fmt.Errorf("tool scoping: %w", err)
+	}
+	fmt.Fprintf(out, "4. Tool profile %q, blocked %v, allow-list cleared: %v\n\n", res.ToolProfile, res.BlockedTools, res.AllowedTools == nil)
+
+	// 5. An invalid request fails before anything is sent, listing every problem.
+	_, err = keys.Update(ctx, apiOnly.ID, streamkap.UpdateProjectKeyParams{
+		RoleIDs:       streamkap.Value([]string{"role-admin"}),
+		PermissionIDs: streamkap.Value([]string{"project_keys:write"}),
+	})
+	var invalid *streamkap.ValidationError
+	if !errors.As(err, &invalid) {
+		return fmt.Errorf("expected a validation error, got %v", err)
+	}
+	fmt.Fprintf(out, "5. Refused before sending (errors.Is ErrValidation: %v):\n", errors.Is(err, streamkap.ErrValidation))
+	for _, f := range invalid.Fields {
+		fmt.Fprintf(out, "   %s: %s\n", f.Field(), f.Msg)
+	}
+	return nil
+}
+
+// realAPI reads from the real API and changes a key only when asked to.
+func realAPI(ctx context.Context, out io.Writer, keyID, rename, toolProfile string) error {
+	client, err := streamkap.NewClient(streamkap.WithEnvironment(), streamkap.WithUserAgent("quickstart/1.0"))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Using the Streamkap API at %s\n", client.BaseURL())
+
+	if keyID == "" {
+		keys, err := client.ProjectKeys.List(ctx, nil)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "%d project keys:\n", len(keys))
+		for _, k := range keys {
+			fmt.Fprintf(out, "  %-24s %-32q %-14s api=%-5v kafka=%-5v tools=%s\n", k.ID, k.Name, k.Status, k.HasAPIAccess(), k.HasKafkaAccess(), k.ToolProfile)
+		}
+		return nil
+	}
+
+	var params streamkap.UpdateProjectKeyParams
+	if rename != "" {
+		params.Name = streamkap.Value(rename)
+	}
+	if toolProfile != "" {
+		params.ToolProfile = streamkap.NullableValue(streamkap.ToolProfile(toolProfile))
+	}
+	if params.Name.IsSet() || params.ToolProfile.IsSet() {
+		res, err := client.ProjectKeys.Update(ctx, keyID, params)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "Updated %s: name %q, tool profile %q\n", res.ID, res.Name, res.ToolProfile)
+		for _, w := range res.Warnings {
+			fmt.Fprintf(out, "  warning: %s\n", w)
+		}
+		return nil
+	}
+	k, err := client.ProjectKeys.Get(ctx, keyID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s %q: status %s, roles %s, Kafka user %q, %d ACLs, tool profile %q, token TTL %s\n",
+		k.ID, k.Name, k.Status, roleNames(k.Roles), k.KafkaUsername, len(k.KafkaACLs), k.ToolProfile, k.TokenTTL)
+	return nil
+}
+
+func roleNames(roles []streamkap.Role) string {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = r.Name
+	}
+	return "[" + strings.Join(names, ", ") + "]"
+}
+
+// strongPassword returns 26 base32 characters from crypto/rand (130 bits),
+// plus a lowercase letter and a digit for password policies that want them.
+func strongPassword() string {
+	return rand.Text() + "a1"
+}

@@ -1,0 +1,321 @@
+// Package fakeapi is an in-memory, stateful Streamkap API: token exchange
+// and refresh, roles, and every Project Keys endpoint with the server's
+// rules, as documented in the wire contract. Package streamkaptest exposes
+// it to users' tests; the examples run on it when no credentials are set.
+package fakeapi
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Config sets the server's behaviour. The zero value is usable.
+type Config struct {
+	// TokenTTL is the lifetime of issued access tokens (default one hour);
+	// it is also reported as keys' token_ttl_seconds.
+	TokenTTL time.Duration
+	// CreateDelay is how long a new key stays "creating" (default 0: a key
+	// is active at once).
+	CreateDelay time.Duration
+	// DeleteDelay is how long a deleted key stays "deleting" before it is
+	// gone (default 0).
+	DeleteDelay time.Duration
+	// DeleteFails makes deletions end in "delete_failed" instead of removal.
+	DeleteFails bool
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// TenantID and ServiceID identify the tenant and project keys belong to.
+	TenantID, ServiceID string
+}
+
+// Server is the fake API. It is an http.Handler; mount it on an
+// httptest.Server (package streamkaptest does).
+type Server struct {
+	cfg Config
+
+	mu       sync.Mutex
+	baseURL  string
+	keys     map[string]*key
+	order    []string // key ids in creation order
+	roles    []Role
+	clients  map[string]*apiClient // by client id
+	tokens   map[string]tokenGrant // by access token
+	refresh  map[string]string     // refresh token -> client id
+	requests []Request
+	faults   []*fault
+	seq      int
+}
+
+// Role is a role the server knows.
+type Role struct {
+	ID, Key, Name, Description string
+	Permissions                []string
+}
+
+// apiClient is a set of API credentials that can obtain tokens.
+type apiClient struct {
+	id, secret string
+	keyID      string // the project key owning it, if any
+}
+
+type tokenGrant struct {
+	clientID string
+	expires  time.Time
+}
+
+// Request is one request the server received.
+type Request struct {
+	Method string
+	// Path is the escaped path, exactly as sent.
+	Path  string
+	Query url.Values
+	// Header holds the request headers, without Authorization.
+	Header http.Header
+	Body   []byte
+}
+
+// DefaultRoles are the roles a new server knows.
+var DefaultRoles = []Role{
+	{ID: "role-admin", Key: "Admin", Name: "Admin", Description: "Full access", Permissions: []string{"project_keys:write", "pipelines:write"}},
+	{ID: "role-data-admin", Key: "DataAdmin", Name: "Data Admin", Description: "Manage data pipelines", Permissions: []string{"project_keys:write", "pipelines:write"}},
+	{ID: "role-read-only", Key: "ReadOnly", Name: "Read Only", Permissions: []string{"pipelines:read"}},
+}
+
+// New returns a server with the default roles and no keys or clients.
+func New(cfg Config) *Server {
+	if cfg.TokenTTL <= 0 {
+		cfg.TokenTTL = time.Hour
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.TenantID == "" {
+		cfg.TenantID = "tenant-1"
+	}
+	if cfg.ServiceID == "" {
+		cfg.ServiceID = "svc-1"
+	}
+	return &Server{
+		cfg:     cfg,
+		keys:    map[string]*key{},
+		roles:   append([]Role(nil), DefaultRoles...),
+		clients: map[string]*apiClient{},
+		tokens:  map[string]tokenGrant{},
+		refresh: map[string]string{},
+	}
+}
+
+// SetBaseURL tells the server its own address, for the URLs it hands out
+// in credential files.
+func (s *Server) SetBaseURL(u string) {
+	s.mu.Lock()
+	s.baseURL = strings.TrimRight(u, "/")
+	s.mu.Unlock()
+}
+
+// AddClient registers API credentials that can exchange for tokens.
+func (s *Server) AddClient(clientID, secret string) {
+	s.mu.Lock()
+	s.clients[clientID] = &apiClient{id: clientID, secret: secret}
+	s.mu.Unlock()
+}
+
+// AddRole registers a role (its ID must be new).
+func (s *Server) AddRole(r Role) {
+	s.mu.Lock()
+	s.roles = append(s.roles, r)
+	s.mu.Unlock()
+}
+
+// IssueToken returns a valid access token for clientID (registered or not).
+func (s *Server) IssueToken(clientID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tok := "tok-" + randomString(24)
+	s.tokens[tok] = tokenGrant{clientID: clientID, expires: s.now().Add(s.cfg.TokenTTL)}
+	return tok
+}
+
+// ExpireTokens makes every issued access token expired.
+func (s *Server) ExpireTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for t, g := range s.tokens {
+		g.expires = s.now().Add(-time.Second)
+		s.tokens[t] = g
+	}
+}
+
+// Requests returns a copy of the requests received so far.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Request, len(s.requests))
+	copy(out, s.requests)
+	return out
+}
+
+// ResetRequests forgets the requests received so far.
+func (s *Server) ResetRequests() {
+	s.mu.Lock()
+	s.requests = nil
+	s.mu.Unlock()
+}
+
+func (s *Server) now() time.Time { return s.cfg.Now() }
+
+func (s *Server) nextID(prefix string) string {
+	s.seq++
+	return fmt.Sprintf("%s-%d", prefix, s.seq)
+}
+
+// ServeHTTP routes a request. Every response carries X-Request-Id.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := readRequestBody(r)
+	s.mu.Lock()
+	s.seq++
+	requestID := "req-" + strconv.Itoa(s.seq)
+	header := r.Header.Clone()
+	header.Del("Authorization")
+	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.EscapedPath(), Query: r.URL.Query(), Header: header, Body: body})
+	f := s.takeFault(r.Method, r.URL.EscapedPath())
+	s.mu.Unlock()
+
+	w.Header().Set("X-Request-Id", requestID)
+	if err != nil {
+		writeDetail(w, http.StatusBadRequest, "could not read the request body")
+		return
+	}
+	rw := &responseWriter{ResponseWriter: w}
+	if f != nil && f.before(rw, r) {
+		return
+	}
+	s.route(rw, r, body)
+	if f != nil {
+		f.after(rw, r)
+	}
+}
+
+func readRequestBody(r *http.Request) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	defer r.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
+	if err == nil && len(b) > maxRequestBody {
+		err = errors.New("request body too large")
+	}
+	return b, err
+}
+
+const maxRequestBody = 1 << 20
+
+// segments splits an escaped path into unescaped segments.
+func segments(escaped string) ([]string, bool) {
+	parts := strings.Split(strings.Trim(escaped, "/"), "/")
+	for i, p := range parts {
+		u, err := url.PathUnescape(p)
+		if err != nil {
+			return nil, false
+		}
+		parts[i] = u
+	}
+	return parts, true
+}
+
+func (s *Server) route(w http.ResponseWriter, r *http.Request, body []byte) {
+	seg, ok := segments(r.URL.EscapedPath())
+	if !ok {
+		writeDetail(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	type handler func(http.ResponseWriter, *http.Request, []byte, []string)
+	var routes map[string]handler
+	switch {
+	case len(seg) == 2 && seg[0] == "auth" && seg[1] == "access-token":
+		routes = map[string]handler{http.MethodPost: s.handleAccessToken}
+	case len(seg) == 3 && seg[0] == "auth" && seg[1] == "access-token" && seg[2] == "refresh":
+		routes = map[string]handler{http.MethodPost: s.handleRefresh}
+	case len(seg) == 2 && seg[0] == "auth" && seg[1] == "roles":
+		routes = map[string]handler{http.MethodGet: s.authed(s.handleRoles)}
+	case len(seg) == 1 && seg[0] == "project-keys":
+		routes = map[string]handler{http.MethodGet: s.authed(s.handleList), http.MethodPost: s.authed(s.handleCreate)}
+	case len(seg) == 2 && seg[0] == "project-keys" && seg[1] != "":
+		routes = map[string]handler{http.MethodGet: s.authed(s.handleGet), http.MethodPatch: s.authed(s.handleUpdate), http.MethodDelete: s.authed(s.handleDelete)}
+	case len(seg) == 3 && seg[0] == "project-keys" && seg[1] != "" && seg[2] == "mcp-config":
+		routes = map[string]handler{http.MethodGet: s.authed(s.handleMCPConfig)}
+	default:
+		writeDetail(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	h, ok := routes[r.Method]
+	if !ok {
+		writeDetail(w, http.StatusMethodNotAllowed, "Method Not Allowed")
+		return
+	}
+	h(w, r, body, seg)
+}
+
+// authed checks the bearer token before running h.
+func (s *Server) authed(h func(http.ResponseWriter, *http.Request, []byte, []string)) func(http.ResponseWriter, *http.Request, []byte, []string) {
+	return func(w http.ResponseWriter, r *http.Request, body []byte, seg []string) {
+		auth := r.Header.Get("Authorization")
+		tok, ok := strings.CutPrefix(auth, "Bearer ")
+		if !ok || tok == "" {
+			writeDetail(w, http.StatusUnauthorized, "Not authenticated")
+			return
+		}
+		s.mu.Lock()
+		grant, known := s.tokens[tok]
+		valid := known && s.now().Before(grant.expires)
+		s.mu.Unlock()
+		if !valid {
+			writeDetail(w, http.StatusUnauthorized, "Token has expired")
+			return
+		}
+		h(w, r, body, seg)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"detail":"encoding failed"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func writeDetail(w http.ResponseWriter, status int, detail string) {
+	writeJSON(w, status, map[string]any{"detail": detail})
+}
+
+const alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+func randomString(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+// mask shows the first and last three characters, as the API does.
+func mask(secret string) string {
+	if len(secret) <= 6 {
+		return "******"
+	}
+	return secret[:3] + "******" + secret[len(secret)-3:]
+}

@@ -1,0 +1,86 @@
+package streamkap
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestList(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.on(http.MethodGet, "/project-keys", jsonResponder(200, `[
+		{"id":"pk-1","name":"a","service_id":"s","status":"active","api_client_id":"cid","kafka_username":null,"tool_profile":"full"},
+		{"id":"pk-2","name":"b","service_id":"s","status":"creating","api_client_id":null,"kafka_username":"b-user","roles":[]}
+	]`))
+	keys, err := h.c.ProjectKeys.List(context.Background(), nil)
+	require.NoError(t, err)
+	require.Len(t, keys, 2)
+	assert.Equal(t, "pk-1", keys[0].ID)
+	assert.True(t, keys[0].HasAPIAccess())
+	assert.False(t, keys[0].HasKafkaAccess())
+	assert.Equal(t, StatusCreating, keys[1].Status)
+	assert.True(t, keys[1].HasKafkaAccess())
+
+	sent := h.sent(http.MethodGet, "/project-keys")
+	require.Len(t, sent, 1)
+	assert.Empty(t, sent[0].Query)
+	assert.Empty(t, sent[0].Body)
+	assert.Empty(t, sent[0].Header.Get("Content-Type"), "no body, no content type")
+
+	_, err = h.c.ProjectKeys.List(context.Background(), &ListProjectKeysOptions{})
+	require.NoError(t, err)
+	assert.Empty(t, h.sent(http.MethodGet, "/project-keys")[1].Query)
+}
+
+func TestListOfNothing(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.on(http.MethodGet, "/project-keys", jsonResponder(200, `null`))
+	keys, err := h.c.ProjectKeys.List(context.Background(), nil)
+	require.NoError(t, err)
+	assert.NotNil(t, keys)
+	assert.Empty(t, keys)
+}
+
+func TestGet(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.on(http.MethodGet, "/project-keys/pk%2F1", jsonResponder(200, `{
+		"id":"pk/1","name":"a","service_id":"s","status":"active","kafka_username":"u",
+		"kafka_acls":[{"name":"orders","operation":"READ","resource_pattern_type":"LITERAL","resource":"TOPIC"}],
+		"whitelist_ips":"10.0.0.0/8","kafka_proxy_endpoint":"kafka:32400","schema_proxy_endpoint":"schema:32401",
+		"token_ttl_seconds":900}`))
+	key, err := h.c.ProjectKeys.Get(context.Background(), "pk/1")
+	require.NoError(t, err)
+	assert.Equal(t, "pk/1", key.ID)
+	assert.Equal(t, []KafkaACL{{TopicName: "orders", Operation: OperationRead, ResourcePatternType: PatternLiteral, Resource: ResourceTopic}}, key.KafkaACLs)
+	assert.Equal(t, "10.0.0.0/8", key.WhitelistIPs)
+	assert.Equal(t, "kafka:32400", key.KafkaProxyEndpoint)
+	assert.Equal(t, "schema:32401", key.SchemaProxyEndpoint)
+	assert.Equal(t, 15*time.Minute, key.TokenTTL)
+	assert.Len(t, h.sent(http.MethodGet, "/project-keys/pk%2F1"), 1)
+}
+
+func TestGetRefusesAnEmptyID(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	_, err := h.c.ProjectKeys.Get(context.Background(), "")
+	require.ErrorIs(t, err, ErrValidation)
+	assert.Equal(t, "streamkap: ProjectKeys.Get: invalid request, nothing was sent: project_key_id: must not be empty", err.Error())
+	assert.Empty(t, h.all())
+}
+
+func TestTokenTTLOutOfRange(t *testing.T) {
+	t.Parallel()
+	for _, v := range []float64{-1, 0, 1e300} {
+		assert.Zero(t, tokenTTLWire{TokenTTLSeconds: &v}.ttl())
+	}
+	assert.Zero(t, tokenTTLWire{}.ttl())
+	half := 0.5
+	assert.Equal(t, 500*time.Millisecond, tokenTTLWire{TokenTTLSeconds: &half}.ttl())
+}
