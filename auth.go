@@ -38,6 +38,9 @@ type tokenSource interface {
 	invalidate(tok accessToken) bool
 	// describe names the kind of credentials, never their value.
 	describe() string
+	// secrets lists the plaintexts the source holds (credentials, the
+	// current token), to be blanked from server text in errors.
+	secrets() []string
 }
 
 // tokenError is how the transport reports a token it could not get; the
@@ -67,7 +70,7 @@ func newTokenSource(c *Client, cr credentials) tokenSource {
 		return staticToken{tok: accessToken{value: cr.token}}
 	}
 	ex := &exchanger{client: c, clientID: cr.clientID, secret: cr.secret, filePath: cr.filePath}
-	return &tokenCache{fetch: ex.exchange, kind: cr.kind}
+	return &tokenCache{fetch: ex.exchange, credentials: ex.secrets, kind: cr.kind}
 }
 
 // staticToken is a bearer token given by the caller; it cannot be renewed.
@@ -76,12 +79,14 @@ type staticToken struct{ tok accessToken }
 func (s staticToken) token(context.Context) (accessToken, error) { return s.tok, nil }
 func (s staticToken) invalidate(accessToken) bool                { return false }
 func (s staticToken) describe() string                           { return "static token" }
+func (s staticToken) secrets() []string                          { return []string{s.tok.value.Reveal()} }
 
 // tokenCache holds the current token and makes sure that however many
 // goroutines find it missing or due for renewal, one exchange runs.
 type tokenCache struct {
-	fetch func(ctx context.Context) (accessToken, error)
-	kind  string
+	fetch       func(ctx context.Context) (accessToken, error)
+	credentials func() []string // the plaintexts fetch sends
+	kind        string
 
 	mu       sync.Mutex
 	current  accessToken
@@ -96,6 +101,16 @@ type tokenFetch struct {
 }
 
 func (c *tokenCache) describe() string { return "exchanged token (" + c.kind + ")" }
+
+func (c *tokenCache) secrets() []string {
+	out := c.credentials()
+	c.mu.Lock()
+	if tok := c.current.value.Reveal(); tok != "" {
+		out = append(out, tok)
+	}
+	c.mu.Unlock()
+	return out
+}
 
 func (c *tokenCache) token(ctx context.Context) (accessToken, error) {
 	c.mu.Lock()
@@ -149,6 +164,13 @@ type exchanger struct {
 	clientID string
 	secret   Secret
 	filePath string // read at each exchange when set, so a rotated file is picked up
+}
+
+func (e *exchanger) secrets() []string {
+	if e.secret.IsZero() {
+		return nil
+	}
+	return []string{e.secret.Reveal()}
 }
 
 // tokenResponse is the exchange's answer; the API uses camelCase here

@@ -137,7 +137,7 @@ func (c *Client) apiError(st *callState, resp *http.Response, requestID string) 
 	if d, ok := retry.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 		e.RetryAfter = d
 	}
-	parseErrorBody(e, buf.Bytes(), newRedactor(st.call.secrets))
+	parseErrorBody(e, buf.Bytes(), newRedactor(append(c.tokens.secrets(), st.call.secrets...)))
 	return e
 }
 
