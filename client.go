@@ -121,6 +121,10 @@ func (c *Client) String() string {
 // GoString is String: a client's %#v shows no credential either.
 func (c *Client) GoString() string { return c.String() }
 
+// Format prints String under every verb, for a Client and a *Client alike,
+// so that fmt never walks into the client's internals (the token cache).
+func (c Client) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
+
 // Version is the SDK's version, sent in the User-Agent header.
 const Version = "0.1.0"
 

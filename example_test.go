@@ -5,28 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"log"
-	"net/http/httptest"
 
 	"github.com/streamkap-go/streamkap"
-	"github.com/streamkap-go/streamkap/internal/fakeapi"
+	"github.com/streamkap-go/streamkap/streamkaptest"
 )
 
-// fakeStreamkap starts an in-process Streamkap with one API-only key
-// ("pk-docs") and returns a client for it. The examples run against it.
+// fakeStreamkap starts an in-process Streamkap (package streamkaptest)
+// with one API-only key, "pk-docs", and returns a client for it.
 func fakeStreamkap() (*streamkap.Client, func()) {
-	fake := fakeapi.New(fakeapi.Config{})
-	srv := httptest.NewServer(fake)
-	fake.SetBaseURL(srv.URL)
-	fake.AddClient("docs-client", "docs-secret")
-	fake.AddKey(fakeapi.KeySeed{ID: "pk-docs", Name: "ingest-bot", API: true, RoleIDs: []string{"role-read-only"}})
-	client, err := streamkap.NewClient(
-		streamkap.WithBaseURL(srv.URL),
-		streamkap.WithClientCredentials("docs-client", "docs-secret"),
-	)
+	srv, err := streamkaptest.Start()
 	if err != nil {
 		log.Fatal(err)
 	}
-	return client, srv.Close
+	srv.AddKey(streamkaptest.Key{ID: "pk-docs", Name: "ingest-bot", API: true, RoleIDs: []string{"role-read-only"}})
+	return srv.Client(), srv.Close
 }
 
 func ExampleNewClient() {

@@ -22,13 +22,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/streamkap-go/streamkap"
-	"github.com/streamkap-go/streamkap/internal/fakeapi"
+	"github.com/streamkap-go/streamkap/streamkaptest"
 )
 
 func main() {
@@ -57,22 +56,15 @@ func run(args []string, out io.Writer) error {
 
 // tour runs every step against an in-process fake Streamkap.
 func tour(ctx context.Context, out io.Writer) error {
-	fake := fakeapi.New(fakeapi.Config{TokenTTL: time.Hour})
-	srv := httptest.NewServer(fake)
-	defer srv.Close()
-	fake.SetBaseURL(srv.URL)
-	fake.AddClient("quickstart-client", "quickstart-secret")
-	apiOnly := fake.AddKey(fakeapi.KeySeed{Name: "ingest-bot", API: true, RoleIDs: []string{"role-read-only"}})
-	fmt.Fprintf(out, "No STREAMKAP_CLIENT_ID/STREAMKAP_SECRET: using an in-process fake Streamkap at %s\n\n", srv.URL)
-
-	client, err := streamkap.NewClient(
-		streamkap.WithBaseURL(srv.URL),
-		streamkap.WithClientCredentials("quickstart-client", "quickstart-secret"),
-		streamkap.WithUserAgent("quickstart/1.0"),
-	)
+	srv, err := streamkaptest.Start(streamkaptest.WithClientOptions(streamkap.WithUserAgent("quickstart/1.0")))
 	if err != nil {
 		return err
 	}
+	defer srv.Close()
+	apiOnly := srv.AddKey(streamkaptest.Key{Name: "ingest-bot", API: true, RoleIDs: []string{"role-read-only"}})
+	fmt.Fprintf(out, "No STREAMKAP_CLIENT_ID/STREAMKAP_SECRET: using an in-process fake Streamkap at %s\n\n", srv.URL())
+
+	client := srv.Client()
 	keys := client.ProjectKeys
 
 	// 1. Rename the key and change its roles. Only the fields set are sent.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -10,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/streamkap-go/streamkap"
-	"github.com/streamkap-go/streamkap/internal/fakeapi"
+	"github.com/streamkap-go/streamkap/streamkaptest"
 )
 
 func TestTourOnTheEmbeddedFake(t *testing.T) {
@@ -41,14 +40,12 @@ func TestTourOnTheEmbeddedFake(t *testing.T) {
 }
 
 func TestRealAPIModeOnlyReadsUnlessAsked(t *testing.T) {
-	fake := fakeapi.New(fakeapi.Config{})
-	srv := httptest.NewServer(fake)
-	t.Cleanup(srv.Close)
-	fake.AddClient("cid", "secret")
-	key := fake.AddKey(fakeapi.KeySeed{ID: "pk-real", Name: "prod-bot", API: true, RoleIDs: []string{"role-admin"}})
+	srv := streamkaptest.NewServer(t)
+	srv.AddClientCredentials("cid", "secret")
+	key := srv.AddKey(streamkaptest.Key{ID: "pk-real", Name: "prod-bot", API: true, RoleIDs: []string{"role-admin"}})
 	t.Setenv(streamkap.EnvClientID, "cid")
 	t.Setenv(streamkap.EnvSecret, "secret")
-	t.Setenv(streamkap.EnvHost, srv.URL)
+	t.Setenv(streamkap.EnvHost, srv.URL())
 
 	var out bytes.Buffer
 	require.NoError(t, run(nil, &out))
@@ -59,14 +56,14 @@ func TestRealAPIModeOnlyReadsUnlessAsked(t *testing.T) {
 	require.NoError(t, run([]string{"-key", key.ID}, &out))
 	assert.Contains(t, out.String(), `pk-real "prod-bot": status active, roles [Admin]`)
 
-	for _, r := range fake.Requests() {
+	for _, r := range srv.Requests() {
 		assert.NotEqual(t, "PATCH", r.Method, "nothing changes without a flag")
 	}
 
 	out.Reset()
 	require.NoError(t, run([]string{"-key", key.ID, "-rename", "renamed", "-tool-profile", "read-only"}, &out))
 	assert.Contains(t, out.String(), `Updated pk-real: name "renamed", tool profile "read-only"`)
-	state, ok := fake.Key(key.ID)
+	state, ok := srv.Key(key.ID)
 	require.True(t, ok)
 	assert.Equal(t, "renamed", state.Name)
 

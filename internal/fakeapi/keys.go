@@ -55,8 +55,7 @@ type KeySeed struct {
 	ID          string
 	Name        string
 	Description string
-	// Status defaults to active. A creating key becomes active after the
-	// server's CreateDelay; a deleting key goes after DeleteDelay.
+	// Status defaults to active; a seeded state holds until SetKeyStatus.
 	Status string
 	// API gives the key API credentials with these roles (or permissions).
 	API           bool
@@ -94,7 +93,7 @@ func (s *Server) AddKey(seed KeySeed) SeededKey {
 	now := s.now()
 	k := &key{id: seed.ID, name: seed.Name, status: seed.Status, createdAt: now, whitelist: seed.WhitelistIPs}
 	if k.id == "" {
-		k.id = s.nextID("pk")
+		k.id = s.nextKeyID()
 	}
 	if k.name == "" {
 		k.name = k.id
@@ -102,12 +101,7 @@ func (s *Server) AddKey(seed KeySeed) SeededKey {
 	if k.status == "" {
 		k.status = StatusActive
 	}
-	switch k.status {
-	case StatusCreating:
-		k.readyAt = now.Add(s.cfg.CreateDelay)
-	case StatusDeleting:
-		k.goneAt = now.Add(s.cfg.DeleteDelay)
-	}
+	k.holdStatus()
 	if seed.Description != "" {
 		d := seed.Description
 		k.description = &d
@@ -196,7 +190,7 @@ func (s *Server) KeyIDs() []string {
 	return out
 }
 
-// SetKeyStatus forces a key's state (for tests of not-ready keys).
+// SetKeyStatus forces a key's state, held until changed again.
 func (s *Server) SetKeyStatus(id, status string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -205,10 +199,16 @@ func (s *Server) SetKeyStatus(id, status string) bool {
 		return false
 	}
 	k.status = status
-	now := s.now()
-	k.readyAt, k.goneAt = now.Add(s.cfg.CreateDelay), now.Add(s.cfg.DeleteDelay)
+	k.holdStatus()
 	return true
 }
+
+// never is a time no clock reaches.
+var never = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// holdStatus keeps a seeded or forced state until it is changed again;
+// only keys created or deleted through the API follow the delays.
+func (k *key) holdStatus() { k.readyAt, k.goneAt = never, never }
 
 // liveKeyLocked returns key id after applying due state changes, or nil
 // when it does not exist (any more).
@@ -514,7 +514,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, _ *http.Request, body []byt
 		return
 	}
 	now := s.now()
-	k := &key{id: s.nextID("pk"), name: *name, description: description, createdAt: now, status: StatusActive, toolProfile: profile}
+	k := &key{id: s.nextKeyID(), name: *name, description: description, createdAt: now, status: StatusActive, toolProfile: profile}
 	if s.cfg.CreateDelay > 0 {
 		k.status, k.readyAt = StatusCreating, now.Add(s.cfg.CreateDelay)
 	}
@@ -601,7 +601,7 @@ func (s *Server) handleUpdate(w http.ResponseWriter, _ *http.Request, body []byt
 	case hasPerms && k.clientID != "":
 		problem = "permission_ids can only be set when adding API access to a Kafka-only key; use role_ids to change the roles of existing API credentials"
 	case kafka != nil && k.kafkaUser != "":
-		problem = "The key already has a Kafka user; use kafka_password to rotate its password"
+		problem = "A Kafka user already exists for this key; use kafka_password to rotate its password"
 	case password != nil && k.kafkaUser == "":
 		problem = "The key has no Kafka user; use kafka_config to add Kafka access"
 	case (hasACLs || whitelist != nil) && k.kafkaUser == "" && kafka == nil:

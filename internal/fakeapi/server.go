@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,7 +53,8 @@ type Server struct {
 	refresh  map[string]string     // refresh token -> client id
 	requests []Request
 	faults   []*fault
-	seq      int
+	keySeq   int // key ids: pk-1, pk-2, ...
+	reqSeq   int // request ids: req-1, req-2, ...
 }
 
 // Role is a role the server knows.
@@ -173,17 +175,22 @@ func (s *Server) ResetRequests() {
 
 func (s *Server) now() time.Time { return s.cfg.Now() }
 
-func (s *Server) nextID(prefix string) string {
-	s.seq++
-	return fmt.Sprintf("%s-%d", prefix, s.seq)
+func (s *Server) nextKeyID() string {
+	for {
+		s.keySeq++
+		id := fmt.Sprintf("pk-%d", s.keySeq)
+		if _, taken := s.keys[id]; !taken {
+			return id
+		}
+	}
 }
 
 // ServeHTTP routes a request. Every response carries X-Request-Id.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := readRequestBody(r)
 	s.mu.Lock()
-	s.seq++
-	requestID := "req-" + strconv.Itoa(s.seq)
+	s.reqSeq++
+	requestID := "req-" + strconv.Itoa(s.reqSeq)
 	header := r.Header.Clone()
 	header.Del("Authorization")
 	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.EscapedPath(), Query: r.URL.Query(), Header: header, Body: body})
@@ -277,13 +284,44 @@ func (s *Server) authed(h func(http.ResponseWriter, *http.Request, []byte, []str
 		s.mu.Lock()
 		grant, known := s.tokens[tok]
 		valid := known && s.now().Before(grant.expires)
+		allowed := r.Method == http.MethodGet || s.canWriteKeysLocked(grant.clientID)
 		s.mu.Unlock()
 		if !valid {
 			writeDetail(w, http.StatusUnauthorized, "Token has expired")
 			return
 		}
+		if !allowed {
+			writeDetail(w, http.StatusForbidden, "Missing permission: project_keys:write")
+			return
+		}
 		h(w, r, body, seg)
 	}
+}
+
+// writePermission is what changing Project Keys takes (Admin and Data Admin have it).
+const writePermission = "project_keys:write"
+
+// canWriteKeysLocked reports whether clientID may change Project Keys:
+// clients added with AddClient may; a key's own API client may if its roles
+// or permissions include project_keys:write.
+func (s *Server) canWriteKeysLocked(clientID string) bool {
+	c := s.clients[clientID]
+	if c == nil || c.keyID == "" {
+		return true
+	}
+	k := s.keys[c.keyID]
+	if k == nil {
+		return false
+	}
+	if slices.Contains(k.permissionIDs, writePermission) {
+		return true
+	}
+	for _, id := range k.roleIDs {
+		if r, ok := s.roleByID(id); ok && slices.Contains(r.Permissions, writePermission) {
+			return true
+		}
+	}
+	return false
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -1,0 +1,74 @@
+package streamkaptest
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/streamkap-go/streamkap/internal/fakeapi"
+)
+
+// A Fault is a failure to inject with [Server.InjectFault]. Build one with
+// the functions below.
+type Fault struct{ f fakeapi.Fault }
+
+// InjectFault makes the next times requests matching method and path fail
+// with f. method "" or "*" matches any method; path is an escaped path
+// ("/project-keys/pk-1") or a path.Match pattern ("/project-keys/*").
+// Faults apply in the order they were injected; each request meets at most one.
+func (s *Server) InjectFault(method, path string, times int, f Fault) {
+	s.fake.AddFault(method, path, times, f.f)
+}
+
+// Status answers with status, body and header instead of handling the
+// request: the change is not applied.
+func Status(status int, body string, header http.Header) Fault {
+	return Fault{fakeapi.Fault{Kind: fakeapi.FaultStatus, Status: status, Body: body, Header: header}}
+}
+
+// RateLimited answers 429 with Retry-After set to retryAfter (seconds or an
+// HTTP date; any text, to test parsing).
+func RateLimited(retryAfter string) Fault {
+	return Status(http.StatusTooManyRequests, `{"detail":"Rate limit exceeded"}`, http.Header{"Retry-After": {retryAfter}})
+}
+
+// Unavailable answers 503 with a JSON detail.
+func Unavailable() Fault {
+	return Status(http.StatusServiceUnavailable, `{"detail":"Service temporarily unavailable"}`, nil)
+}
+
+// GatewayHTML answers status (a 502 or 504, say) with the HTML page a load
+// balancer sends.
+func GatewayHTML(status int) Fault {
+	text := strconv.Itoa(status) + " " + http.StatusText(status)
+	body := fmt.Sprintf("<html>\r\n<head><title>%s</title></head>\r\n<body>\r\n<center><h1>%s</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n", text, text)
+	return Status(status, body, http.Header{"Content-Type": {"text/html"}})
+}
+
+// DropBeforeApply closes the connection without handling the request.
+func DropBeforeApply() Fault { return Fault{fakeapi.Fault{Kind: fakeapi.FaultDropBeforeApply}} }
+
+// DropAfterApply handles the request, so the change is applied, then closes
+// the connection without answering: the client cannot know what happened.
+func DropAfterApply() Fault { return Fault{fakeapi.Fault{Kind: fakeapi.FaultDropAfterApply}} }
+
+// Delay waits d (or until the client gives up) before handling the request.
+func Delay(d time.Duration) Fault { return Fault{fakeapi.Fault{Kind: fakeapi.FaultDelay, Delay: d}} }
+
+// MalformedJSON handles the request, then sends only the first half of its answer.
+func MalformedJSON() Fault { return Fault{fakeapi.Fault{Kind: fakeapi.FaultMalformedJSON}} }
+
+// EmptyBody handles the request, then answers its status with an empty body.
+func EmptyBody() Fault { return Fault{fakeapi.Fault{Kind: fakeapi.FaultEmptyBody}} }
+
+// OversizedBody handles the request, then answers with a JSON body of about
+// size bytes whose length is not announced.
+func OversizedBody(size int) Fault {
+	return Fault{fakeapi.Fault{Kind: fakeapi.FaultOversizedBody, Size: size}}
+}
+
+// Trickle handles the request, then sends its answer one byte every interval.
+func Trickle(interval time.Duration) Fault {
+	return Fault{fakeapi.Fault{Kind: fakeapi.FaultTrickle, Interval: interval}}
+}
