@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"strings"
 	"sync"
 	"time"
 )
@@ -60,7 +59,7 @@ type tokenFailure struct {
 }
 
 func (e *tokenFailure) Error() string {
-	return "streamkap: " + e.method + " " + e.path + ": getting an access token: " + strings.TrimPrefix(e.err.Error(), "streamkap: ")
+	return "streamkap: " + e.method + " " + e.path + ": getting an access token" + causeText(e.err)
 }
 
 func (e *tokenFailure) Unwrap() error { return e.err }

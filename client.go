@@ -16,6 +16,8 @@ import (
 type Client struct {
 	// ProjectKeys manages Project Keys.
 	ProjectKeys *ProjectKeysService
+	// Roles lists the roles a key's API credentials can be granted.
+	Roles *RolesService
 
 	baseURL          string // scheme://host[/prefix], no trailing slash
 	userAgent        string
@@ -88,6 +90,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		RequestLogHook: c.logAttempt,
 	}
 	c.ProjectKeys = &ProjectKeysService{client: c}
+	c.Roles = &RolesService{client: c}
 	return c, nil
 }
 

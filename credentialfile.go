@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 )
 
 // maxCredentialFileBytes bounds what ParseCredentialFile accepts; real files
@@ -30,6 +32,10 @@ type CredentialFile struct {
 	ToolProfile  ToolProfile       `json:"tool_profile"`
 	AllowedTools []string          `json:"allowed_tools"`
 	BlockedTools []string          `json:"blocked_tools"`
+
+	// raw is the file exactly as the API delivered it (or as it was parsed),
+	// held as a Secret because it carries the plaintext secrets.
+	raw Secret
 }
 
 // errCredentialFileFormat is returned for content that is neither JSON nor
@@ -57,7 +63,111 @@ func ParseCredentialFile(data []byte) (*CredentialFile, error) {
 	if err := json.Unmarshal(data, &f); err != nil && !isFieldTypeError(err) {
 		return nil, errCredentialFileFormat
 	}
+	f.raw = NewSecret(string(data))
 	return &f, nil
+}
+
+// RevealJSON returns the credential file as JSON with its secrets in
+// plaintext: exactly the bytes the API delivered when the file came from
+// [ProjectKeysService.Create] or [ParseCredentialFile], otherwise the typed
+// fields encoded in the API's shape.
+func (f *CredentialFile) RevealJSON() ([]byte, error) {
+	if !f.raw.IsZero() {
+		return []byte(f.raw.Reveal()), nil
+	}
+	type plain struct {
+		ClientID      string   `json:"client_id"`
+		ClientSecret  string   `json:"client_secret"`
+		TokenEndpoint string   `json:"token_endpoint"`
+		APIURL        string   `json:"api_url"`
+		Roles         []string `json:"roles"`
+	}
+	type plainKafka struct {
+		Username          string `json:"username"`
+		Password          string `json:"password"`
+		BootstrapServers  string `json:"bootstrap_servers"`
+		SecurityProtocol  string `json:"security_protocol"`
+		SASLMechanism     string `json:"sasl_mechanism"`
+		SchemaRegistryURL string `json:"schema_registry_url"`
+	}
+	out := struct {
+		ProjectKeyID string          `json:"project_key_id"`
+		Project      json.RawMessage `json:"project,omitempty"`
+		CreatedAt    *Timestamp      `json:"created_at,omitempty"`
+		Type         string          `json:"type"`
+		API          *plain          `json:"api"`
+		Kafka        *plainKafka     `json:"kafka"`
+		KafkaACLs    []aclOut        `json:"kafka_acls"`
+		ToolProfile  *ToolProfile    `json:"tool_profile"`
+		AllowedTools []string        `json:"allowed_tools"`
+		BlockedTools []string        `json:"blocked_tools"`
+		CreatedBy    string          `json:"created_by,omitempty"`
+	}{ProjectKeyID: f.ProjectKeyID, Project: f.Project, Type: f.Type, AllowedTools: f.AllowedTools, BlockedTools: f.BlockedTools, CreatedBy: f.CreatedBy}
+	if !f.CreatedAt.IsZero() {
+		out.CreatedAt = &f.CreatedAt
+	}
+	if f.API != nil {
+		out.API = &plain{f.API.ClientID, f.API.ClientSecret.Reveal(), f.API.TokenEndpoint, f.API.APIURL, f.API.Roles}
+	}
+	if k := f.Kafka; k != nil {
+		out.Kafka = &plainKafka{k.Username, k.Password.Reveal(), k.BootstrapServers, k.SecurityProtocol, k.SASLMechanism, k.SchemaRegistryURL}
+	}
+	if f.ToolProfile != "" {
+		out.ToolProfile = &f.ToolProfile
+	}
+	out.KafkaACLs = make([]aclOut, len(f.KafkaACLs))
+	for i, a := range f.KafkaACLs {
+		out.KafkaACLs[i] = aclOut{a.TopicName, string(a.Operation), string(a.ResourcePatternType), string(a.Resource)}
+	}
+	return json.Marshal(out)
+}
+
+// aclOut is an ACL in the API's answer shape (the name under "name").
+type aclOut struct {
+	Name        string `json:"name"`
+	Operation   string `json:"operation"`
+	PatternType string `json:"resource_pattern_type"`
+	Resource    string `json:"resource,omitempty"`
+}
+
+// WriteFile writes the credential file to path, readable by its owner
+// only (mode 0600), replacing any file there atomically: the content goes
+// to a temporary file in the same directory, which is then renamed. The
+// bytes are those of [CredentialFile.RevealJSON]. Load it back with
+// [WithCredentialFile].
+func (f *CredentialFile) WriteFile(path string) (err error) {
+	data, err := f.RevealJSON()
+	if err != nil {
+		return fmt.Errorf("streamkap: encoding the credential file: %w", err)
+	}
+	defer clear(data)
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("streamkap: writing the credential file: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	// CreateTemp makes the file 0600 already; Chmod states it, whatever the umask.
+	if err = tmp.Chmod(0o600); err != nil {
+		return fmt.Errorf("streamkap: writing the credential file: %w", err)
+	}
+	if _, err = tmp.Write(data); err != nil {
+		return fmt.Errorf("streamkap: writing the credential file: %w", err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("streamkap: writing the credential file: %w", err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("streamkap: writing the credential file: %w", err)
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("streamkap: writing the credential file: %w", err)
+	}
+	return nil
 }
 
 // decodeBase64 accepts standard and URL-safe base64, padded or not.

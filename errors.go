@@ -326,3 +326,12 @@ type ConfigError struct {
 func (e *ConfigError) Error() string {
 	return "streamkap: invalid client configuration: " + strings.Join(e.Problems, "; ")
 }
+
+// causeText renders a wrapped cause after a colon, without its repeated
+// "streamkap: " prefix; nothing for a nil cause.
+func causeText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return ": " + strings.TrimPrefix(err.Error(), "streamkap: ")
+}

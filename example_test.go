@@ -11,14 +11,21 @@ import (
 )
 
 // fakeStreamkap starts an in-process Streamkap (package streamkaptest)
-// with one API-only key, "pk-docs", and returns a client for it.
-func fakeStreamkap() (*streamkap.Client, func()) {
-	srv, err := streamkaptest.Start()
+// with an API-only key, "pk-docs", and a Kafka-only key, "pk-kafka", and
+// returns a client for it.
+func fakeStreamkap(opts ...streamkaptest.Option) (*streamkap.Client, func()) {
+	srv := fakeStreamkapServer(opts...)
+	return srv.Client(), srv.Close
+}
+
+func fakeStreamkapServer(opts ...streamkaptest.Option) *streamkaptest.Server {
+	srv, err := streamkaptest.Start(opts...)
 	if err != nil {
 		log.Fatal(err)
 	}
 	srv.AddKey(streamkaptest.Key{ID: "pk-docs", Name: "ingest-bot", API: true, RoleIDs: []string{"role-read-only"}})
-	return srv.Client(), srv.Close
+	srv.AddKey(streamkaptest.Key{ID: "pk-kafka", Name: "stream-reader", Kafka: true, KafkaUsername: "stream-reader"})
+	return srv
 }
 
 func ExampleNewClient() {
@@ -165,6 +172,7 @@ func ExampleProjectKeysService_List() {
 	}
 	// Output:
 	// pk-docs ingest-bot true
+	// pk-kafka stream-reader false
 }
 
 func ExampleSecret() {

@@ -34,6 +34,12 @@ type call struct {
 	readOnly bool
 	secrets  []string // plaintexts in the body, blanked from any server text
 	out      any      // decoded from a 2xx body; nil to ignore the body
+	// raw, when set, receives the 2xx body as delivered (a credential file
+	// kept for writing to disk byte for byte); it is a Secret because such
+	// a body carries plaintext secrets.
+	raw *Secret
+
+	state *callState // set by do: how the call went, for callers that need more than the error
 }
 
 // callState follows one call through the retry loop. The retry policy,
@@ -60,6 +66,7 @@ func stateFrom(ctx context.Context) *callState {
 func (c *Client) do(ctx context.Context, cl *call) error {
 	readOnly := cl.readOnly || cl.method == http.MethodGet || cl.method == http.MethodHead
 	st := &callState{call: cl, write: !readOnly, start: time.Now()}
+	cl.state = st
 	ctx = context.WithValue(ctx, callStateKey{}, st)
 
 	target := c.baseURL + cl.path
@@ -166,6 +173,9 @@ func (c *Client) decodeSuccess(st *callState, resp *http.Response, requestID str
 	}
 	if err := c.decodeJSON(buf.Bytes(), st.call.out); err != nil {
 		return fail(err)
+	}
+	if st.call.raw != nil {
+		*st.call.raw = NewSecret(string(bytes.TrimSpace(buf.Bytes())))
 	}
 	return nil
 }

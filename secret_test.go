@@ -135,7 +135,9 @@ var exportedTypes = []any{
 	ACLPatternType(""), ACLResource(""), KafkaACL{}, Role{}, User{}, ProjectKey{}, APICredentials{},
 	KafkaCredentials{}, Timestamp{}, CredentialFile{}, ProjectKeyDetail{}, ListProjectKeysOptions{}, UpdateProjectKeyParams{}, KafkaConfig{},
 	UpdateProjectKeyResult{}, ProjectKeysService{}, Client{}, Option(nil), APIError{}, FieldError{},
-	ValidationError{}, RequestError{}, ConfigError{},
+	ValidationError{}, RequestError{}, ConfigError{}, CreateProjectKeyParams{}, CreateOutcomeUnknownError{},
+	MCPConfig{}, KeyStateError{}, WaitOptions{}, RolesService{}, UnknownRoleError{}, AddKafkaAccessParams{},
+	KafkaAccess{}, AddAPIAccessParams{}, APIAccessLostError{}, ToolScoping{},
 }
 
 func TestExportedTypesAreAllListed(t *testing.T) {
@@ -226,7 +228,7 @@ func TestNoExportedTypeRevealsASecret(t *testing.T) {
 		pairs += assertNoSecret(t, typ.String(), v.Elem().Interface(), plantedClientSecret)
 		pairs += assertNoSecret(t, "*"+typ.String(), v.Interface(), plantedClientSecret)
 	}
-	assert.GreaterOrEqual(t, holders, 5, "Secret, APICredentials, KafkaCredentials, CredentialFile, UpdateProjectKeyResult at least")
+	assert.GreaterOrEqual(t, holders, 8, "Secret, APICredentials, KafkaCredentials, CredentialFile, UpdateProjectKeyResult, CreateProjectKeyParams, AddKafkaAccessParams, KafkaAccess at least")
 
 	// Types whose secrets sit in unexported fields, built the way callers build them.
 	params := UpdateProjectKeyParams{

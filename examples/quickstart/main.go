@@ -1,10 +1,11 @@
 // Command quickstart tours streamkap-go's Project Keys support.
 //
 // With no credentials in the environment it starts an in-process fake
-// Streamkap and shows, against it: a rename plus a role change, adding Kafka
-// access (with the shown-once password revealed, once, on purpose), a Kafka
-// password rotation, MCP tool scoping, and the error the SDK gives before
-// sending an invalid request.
+// Streamkap (package streamkaptest) and shows, against it: a rename plus a
+// role change, adding Kafka access (with the shown-once password revealed,
+// once, on purpose), a Kafka password rotation, MCP tool scoping, the error
+// the SDK gives before sending an invalid request, and a key's whole life:
+// create, save its credential file, add API access, delete.
 //
 // With STREAMKAP_CLIENT_ID and STREAMKAP_SECRET set it talks to the real API
 // (STREAMKAP_HOST overrides the address) and only reads, unless flags ask
@@ -23,6 +24,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -56,7 +58,11 @@ func run(args []string, out io.Writer) error {
 
 // tour runs every step against an in-process fake Streamkap.
 func tour(ctx context.Context, out io.Writer) error {
-	srv, err := streamkaptest.Start(streamkaptest.WithClientOptions(streamkap.WithUserAgent("quickstart/1.0")))
+	srv, err := streamkaptest.Start(
+		streamkaptest.WithClientOptions(streamkap.WithUserAgent("quickstart/1.0")),
+		streamkaptest.WithCreateDelay(200*time.Millisecond),
+		streamkaptest.WithDeleteDelay(200*time.Millisecond),
+	)
 	if err != nil {
 		return err
 	}
@@ -133,6 +139,61 @@ func tour(ctx context.Context, out io.Writer) error {
 	for _, f := range invalid.Fields {
 		fmt.Fprintf(out, "   %s: %s\n", f.Field(), f.Msg)
 	}
+	fmt.Fprintln(out)
+	return lifecycle(ctx, out, keys, client.Roles)
+}
+
+// lifecycle creates a Kafka-only key, keeps its credential file, adds API
+// access to it, and deletes it.
+func lifecycle(ctx context.Context, out io.Writer, keys *streamkap.ProjectKeysService, roles *streamkap.RolesService) error {
+	file, err := keys.Create(ctx, streamkap.CreateProjectKeyParams{
+		Name:        "quickstart-temp",
+		KafkaConfig: &streamkap.KafkaConfig{Username: "quickstart-temp", Password: streamkap.NewSecret(strongPassword())},
+		ToolProfile: streamkap.ToolProfileReadOnly,
+	})
+	if err != nil {
+		return fmt.Errorf("create: %w", err)
+	}
+	id := file.ProjectKeyID
+	dir, err := os.MkdirTemp("", "quickstart")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, id+".json")
+	if err := file.WriteFile(path); err != nil {
+		return err
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "6. Created %s with Kafka user %q; its credential file (secrets shown once) is saved with mode %v\n", id, file.Kafka.Username, info.Mode().Perm())
+
+	key, err := keys.WaitUntilActive(ctx, id, nil)
+	if err != nil {
+		return fmt.Errorf("wait: %w", err)
+	}
+	fmt.Fprintf(out, "   it is %s\n", key.Status)
+
+	roleIDs, err := roles.ResolveIDs(ctx, "Read Only")
+	if err != nil {
+		return err
+	}
+	res, err := keys.AddAPIAccess(ctx, id, streamkap.AddAPIAccessParams{RoleIDs: roleIDs})
+	if err != nil {
+		return fmt.Errorf("add API access: %w", err)
+	}
+	fmt.Fprintf(out, "   added API access: client %s, secret %v (shown once)\n", res.NewAPICredentials.ClientID, res.NewAPICredentials.ClientSecret)
+
+	if err := keys.Delete(ctx, id); err != nil {
+		return fmt.Errorf("delete: %w", err)
+	}
+	if err := keys.WaitUntilGone(ctx, id, nil); err != nil {
+		return fmt.Errorf("wait for deletion: %w", err)
+	}
+	_, err = keys.Get(ctx, id)
+	fmt.Fprintf(out, "   deleted: Get now says not found: %v\n", errors.Is(err, streamkap.ErrNotFound))
 	return nil
 }
 

@@ -29,6 +29,11 @@ func TestTourOnTheEmbeddedFake(t *testing.T) {
 		`4. Tool profile "agent-operator", blocked [delete_pipeline], allow-list cleared: true`,
 		"5. Refused before sending (errors.Is ErrValidation: true):",
 		"permission_ids: role_ids and permission_ids are mutually exclusive",
+		"6. Created pk-2 with Kafka user \"quickstart-temp\"; its credential file (secrets shown once) is saved with mode -rw-------",
+		"   it is active",
+		"   added API access: client cid-",
+		", secret [REDACTED] (shown once)",
+		"   deleted: Get now says not found: true",
 	} {
 		assert.Contains(t, text, want)
 	}

@@ -1,0 +1,311 @@
+package streamkap
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/streamkap-go/streamkap/internal/retry"
+)
+
+// CreateProjectKeyParams describe a new Project Key. Give it API access
+// (RoleIDs or PermissionIDs), Kafka access (KafkaConfig), or both. Lists
+// left nil are not sent; a non-nil empty list is sent as [].
+type CreateProjectKeyParams struct {
+	// Name is required: 1 to 100 characters.
+	Name string
+	// Description is optional; the server sanitizes HTML in it.
+	Description string
+	// RoleIDs gives the key API credentials with these roles (at least
+	// one). Mutually exclusive with PermissionIDs.
+	RoleIDs []string
+	// PermissionIDs gives the key API credentials with these permissions
+	// (at least one). They cannot be changed after creation.
+	PermissionIDs []string
+	// KafkaConfig gives the key a Kafka user.
+	KafkaConfig *KafkaConfig
+	// ToolProfile scopes the MCP tools of agents using the key.
+	ToolProfile ToolProfile
+	// AllowedTools overrides the profile and the block list.
+	AllowedTools []string
+	// BlockedTools removes tools even when the profile allows them.
+	BlockedTools []string
+}
+
+func (p *CreateProjectKeyParams) validate() error {
+	var v validator
+	v.length([]string{"body", "name"}, p.Name, 1, maxNameRunes)
+	if p.RoleIDs != nil && p.PermissionIDs != nil {
+		v.add(FieldError{Loc: []string{"body", "permission_ids"}, Msg: "role_ids and permission_ids are mutually exclusive: set one", Type: "mutually_exclusive"})
+	}
+	if p.RoleIDs != nil {
+		v.ids([]string{"body", "role_ids"}, p.RoleIDs, 1)
+	}
+	if p.PermissionIDs != nil {
+		v.ids([]string{"body", "permission_ids"}, p.PermissionIDs, 1)
+	}
+	if p.KafkaConfig != nil {
+		v.acls([]string{"body", "kafka_config", "kafka_acls"}, p.KafkaConfig.KafkaACLs)
+	}
+	if p.ToolProfile != "" && !p.ToolProfile.IsKnown() {
+		v.add(FieldError{Loc: []string{"body", "tool_profile"}, Msg: "must be one of full, read-only, agent-operator, infra-admin", Type: "enum"})
+	}
+	if p.AllowedTools != nil {
+		v.ids([]string{"body", "allowed_tools"}, p.AllowedTools, 0)
+	}
+	if p.BlockedTools != nil {
+		v.ids([]string{"body", "blocked_tools"}, p.BlockedTools, 0)
+	}
+	return v.err("ProjectKeys.Create")
+}
+
+func (p *CreateProjectKeyParams) appendJSON(buf []byte) []byte {
+	o := jsonObject{buf: buf}
+	o.begin()
+	o.string("name", p.Name)
+	if p.Description != "" {
+		o.string("description", p.Description)
+	}
+	if p.RoleIDs != nil {
+		o.strings("role_ids", p.RoleIDs)
+	}
+	if p.PermissionIDs != nil {
+		o.strings("permission_ids", p.PermissionIDs)
+	}
+	if p.KafkaConfig != nil {
+		o.key("kafka_config")
+		o.buf = p.KafkaConfig.appendJSON(o.buf)
+	}
+	if p.ToolProfile != "" {
+		o.string("tool_profile", string(p.ToolProfile))
+	}
+	if p.AllowedTools != nil {
+		o.strings("allowed_tools", p.AllowedTools)
+	}
+	if p.BlockedTools != nil {
+		o.strings("blocked_tools", p.BlockedTools)
+	}
+	return o.end()
+}
+
+// CreateOutcomeUnknownError is returned by Create when the request may
+// have created the key but its answer, and with it the shown-once
+// credential file, was lost. The SDK never sends a create twice. Look for
+// the key with [ProjectKeysService.FindByName]: if it exists, its secrets
+// cannot be shown again, so delete it and create it anew. The error
+// matches ErrOutcomeUnknown and unwraps to the *APIError or *RequestError.
+type CreateOutcomeUnknownError struct {
+	// Name is the name of the key that may exist now.
+	Name string
+	// Err is the failure.
+	Err error
+}
+
+// Error names the key and the way to reconcile.
+func (e *CreateOutcomeUnknownError) Error() string {
+	return `streamkap: ProjectKeys.Create: the key "` + e.Name + `" may have been created, but its credentials were not received; ` +
+		`find it with FindByName, delete it and create it again` + causeText(e.Err)
+}
+
+// Unwrap returns the failure.
+func (e *CreateOutcomeUnknownError) Unwrap() error { return e.Err }
+
+// Create creates a Project Key (POST /project-keys) and returns its
+// credential file, whose secrets the API never shows again: store it at
+// once, for example with [CredentialFile.WriteFile]. The key may start in
+// the creating state; [ProjectKeysService.WaitUntilActive] waits for it.
+//
+// A create is never sent twice once it may have reached the server; when
+// its outcome is unknown the error is a [*CreateOutcomeUnknownError].
+func (s *ProjectKeysService) Create(ctx context.Context, params CreateProjectKeyParams) (*CredentialFile, error) {
+	if err := params.validate(); err != nil {
+		return nil, err
+	}
+	body := params.appendJSON(make([]byte, 0, 256))
+	defer clear(body)
+	var secrets []string
+	if params.KafkaConfig != nil && !params.KafkaConfig.Password.IsZero() {
+		secrets = append(secrets, params.KafkaConfig.Password.Reveal())
+	}
+	file := &CredentialFile{}
+	err := s.client.do(ctx, &call{
+		method: http.MethodPost, route: "/project-keys", path: "/project-keys", body: body,
+		idempotent: false, secrets: secrets, out: file, raw: &file.raw,
+	})
+	if err != nil {
+		if errors.Is(err, ErrOutcomeUnknown) {
+			return nil, &CreateOutcomeUnknownError{Name: params.Name, Err: err}
+		}
+		return nil, err
+	}
+	return file, nil
+}
+
+// FindByName returns the keys named name (names need not be unique), for
+// reconciling after a [CreateOutcomeUnknownError].
+func (s *ProjectKeysService) FindByName(ctx context.Context, name string) ([]ProjectKey, error) {
+	keys, err := s.List(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := []ProjectKey{}
+	for _, k := range keys {
+		if k.Name == name {
+			out = append(out, k)
+		}
+	}
+	return out, nil
+}
+
+// Delete deletes a Project Key (DELETE /project-keys/{project_key_id}).
+// Deletion is asynchronous: the key goes to the deleting state and then
+// disappears (or ends in delete_failed); [ProjectKeysService.WaitUntilGone]
+// waits for the end. A delete is safe to resend, so it is retried; when an
+// earlier attempt may have worked and a retry then finds no key, the
+// delete counts as done.
+func (s *ProjectKeysService) Delete(ctx context.Context, projectKeyID string) error {
+	if err := validateKeyID("ProjectKeys.Delete", projectKeyID); err != nil {
+		return err
+	}
+	cl := &call{
+		method: http.MethodDelete, route: "/project-keys/{project_key_id}", path: keyPath(projectKeyID),
+		idempotent: true,
+	}
+	err := s.client.do(ctx, cl)
+	if err != nil && errors.Is(err, ErrNotFound) && cl.state != nil && cl.state.maybeApplied {
+		return nil // an earlier attempt deleted it
+	}
+	return err
+}
+
+// MCPConfig is the tool scoping the MCP server enforces for a key.
+type MCPConfig struct {
+	ProjectKeyID  string      `json:"project_key_id"`
+	TenantID      string      `json:"tenant_id"`
+	ServiceID     string      `json:"service_id"`
+	KafkaUsername string      `json:"kafka_username"`
+	ToolProfile   ToolProfile `json:"tool_profile"`
+	// AllowedTools is nil when no allow-list is set.
+	AllowedTools []string `json:"allowed_tools"`
+	// BlockedTools is nil when no block-list is set.
+	BlockedTools []string `json:"blocked_tools"`
+}
+
+// MCPConfig returns the authoritative MCP tool scoping of a key (GET
+// /project-keys/{project_key_id}/mcp-config), the one the MCP server checks
+// when a session starts.
+func (s *ProjectKeysService) MCPConfig(ctx context.Context, projectKeyID string) (*MCPConfig, error) {
+	if err := validateKeyID("ProjectKeys.MCPConfig", projectKeyID); err != nil {
+		return nil, err
+	}
+	cfg := &MCPConfig{}
+	err := s.client.do(ctx, &call{
+		method: http.MethodGet, route: "/project-keys/{project_key_id}/mcp-config",
+		path: keyPath(projectKeyID) + "/mcp-config", idempotent: true, out: cfg,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// ErrDeleteFailed matches the error of a waiter that found a key in the
+// delete_failed state.
+var ErrDeleteFailed = errors.New("streamkap: project key deletion failed")
+
+// KeyStateError reports a key found in a state that a waiter cannot wait
+// past. It matches ErrDeleteFailed for delete_failed, and ErrKeyNotReady.
+type KeyStateError struct {
+	ProjectKeyID string
+	Status       ProjectKeyStatus
+	// Waiting says what the waiter was waiting for: "active" or "gone".
+	Waiting string
+}
+
+// Error says which key is in which state.
+func (e *KeyStateError) Error() string {
+	return "streamkap: project key " + e.ProjectKeyID + " is " + string(e.Status) + " while waiting for it to be " + e.Waiting
+}
+
+// Is matches ErrDeleteFailed (for delete_failed) and ErrKeyNotReady.
+func (e *KeyStateError) Is(target error) bool {
+	return target == ErrKeyNotReady || (target == ErrDeleteFailed && e.Status == StatusDeleteFailed)
+}
+
+// WaitOptions tune how waiters poll. The zero value polls after 250 ms,
+// backing off to every 5 s.
+type WaitOptions struct {
+	MinInterval time.Duration
+	MaxInterval time.Duration
+}
+
+func (o *WaitOptions) intervals() (lo, hi time.Duration) {
+	lo, hi = 250*time.Millisecond, 5*time.Second
+	if o != nil && o.MinInterval > 0 {
+		lo = o.MinInterval
+	}
+	if o != nil && o.MaxInterval > 0 {
+		hi = o.MaxInterval
+	}
+	return lo, max(lo, hi)
+}
+
+// WaitUntilActive polls Get until the key is active and returns it. It
+// gives up when ctx ends, when the key is deleting or delete_failed (a
+// [*KeyStateError]), or when it does not exist (ErrNotFound). opts may be nil.
+func (s *ProjectKeysService) WaitUntilActive(ctx context.Context, projectKeyID string, opts *WaitOptions) (*ProjectKeyDetail, error) {
+	var found *ProjectKeyDetail
+	err := s.poll(ctx, opts, func() (bool, error) {
+		key, err := s.Get(ctx, projectKeyID)
+		if err != nil {
+			return false, err
+		}
+		switch key.Status {
+		case StatusActive:
+			found = key
+			return true, nil
+		case StatusDeleting, StatusDeleteFailed:
+			return false, &KeyStateError{ProjectKeyID: projectKeyID, Status: key.Status, Waiting: "active"}
+		}
+		return false, nil // creating, or a state this SDK does not know yet
+	})
+	return found, err
+}
+
+// WaitUntilGone polls Get until the key no longer exists. It gives up when
+// ctx ends or when the deletion failed (a [*KeyStateError] matching
+// ErrDeleteFailed). opts may be nil.
+func (s *ProjectKeysService) WaitUntilGone(ctx context.Context, projectKeyID string, opts *WaitOptions) error {
+	return s.poll(ctx, opts, func() (bool, error) {
+		key, err := s.Get(ctx, projectKeyID)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			return true, nil
+		case err != nil:
+			return false, err
+		case key.Status == StatusDeleteFailed:
+			return false, &KeyStateError{ProjectKeyID: projectKeyID, Status: key.Status, Waiting: "gone"}
+		}
+		return false, nil
+	})
+}
+
+// poll calls check until it reports done or fails, waiting a jittered,
+// growing interval between calls, and stops at once when ctx ends.
+func (s *ProjectKeysService) poll(ctx context.Context, opts *WaitOptions, check func() (bool, error)) error {
+	lo, hi := opts.intervals()
+	for attempt := 0; ; attempt++ {
+		done, err := check()
+		if done || err != nil {
+			return err
+		}
+		timer := time.NewTimer(retry.Exponential(lo, hi, attempt))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return ctx.Err()
+		case <-timer.C:
+		}
+	}
+}
