@@ -1,10 +1,17 @@
 package streamkap
 
 import (
+	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
+
+	"github.com/streamkap-go/streamkap/internal/retry"
 )
 
 // FuzzUpdateParamsEncoding checks the hand-written request encoder against
@@ -116,23 +123,145 @@ func FuzzErrorBody(f *testing.F) {
 	})
 }
 
-// FuzzDecodeUpdateResult decodes arbitrary success bodies: never a panic,
-// and either a result or ErrMalformedResponse.
-func FuzzDecodeUpdateResult(f *testing.F) {
+// FuzzDecodeResults decodes arbitrary success bodies into every result
+// type: never a panic, either a value or ErrMalformedResponse, and a
+// decoded value always marshals.
+func FuzzDecodeResults(f *testing.F) {
 	f.Add([]byte(`{"id":"pk-1","new_kafka_credentials":{"password":"p"},"token_ttl_seconds":3600,"created_at":"2026-01-01T00:00:00"}`))
 	f.Add([]byte(`{"id":1,"roles":"x","kafka_acls":[{"name":2}],"warnings":null}`))
-	f.Add([]byte(`[]`))
+	f.Add([]byte(`[{"id":"pk-1","name":"a","created_by_user":{"email":1}},{"id":null}]`))
 	f.Add([]byte(`{"new_api_credentials":{"client_secret":{"a":1}}}`))
+	f.Add([]byte(credentialFileBody))
+	f.Add([]byte(`{"accessToken":"t","expiresIn":1e400,"expires":"garbage"}`))
+	f.Add([]byte(`{"project_key_id":"pk","tool_profile":5,"allowed_tools":[1,null,"x"]}`))
+	f.Add([]byte(`[{"id":"role-1","permissions":"all","created_at":"2026-13-45T99:00:00"}]`))
 	c := &Client{}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		var res UpdateProjectKeyResult
-		wire := struct {
-			*UpdateProjectKeyResult
-			tokenTTLWire
-		}{UpdateProjectKeyResult: &res}
-		if err := c.decodeJSON(body, &wire); err != nil && !strings.HasPrefix(err.Error(), ErrMalformedResponse.Error()) {
-			t.Fatalf("unexpected error kind: %v", err)
+		var update UpdateProjectKeyResult
+		var detail ProjectKeyDetail
+		var list []ProjectKey
+		var file CredentialFile
+		var mcp MCPConfig
+		var roles []Role
+		var token tokenResponse
+		targets := []any{
+			&struct {
+				*UpdateProjectKeyResult
+				tokenTTLWire
+			}{UpdateProjectKeyResult: &update},
+			&struct {
+				*ProjectKeyDetail
+				tokenTTLWire
+			}{ProjectKeyDetail: &detail},
+			&list, &file, &mcp, &roles, &token,
 		}
-		_ = wire.ttl()
+		for _, out := range targets {
+			err := c.decodeJSON(body, out)
+			if err != nil && !errors.Is(err, ErrMalformedResponse) {
+				t.Fatalf("decoding into %T: unexpected error kind: %v", out, err)
+			}
+			if err == nil {
+				if _, err := json.Marshal(out); err != nil {
+					t.Fatalf("%T decoded but does not marshal: %v", out, err)
+				}
+			}
+		}
+		_, _ = token.token(time.Now())
+	})
+}
+
+// FuzzRetryAfter checks Retry-After parsing: never a panic or a negative
+// wait, and agreement with net/http on dates.
+func FuzzRetryAfter(f *testing.F) {
+	for _, s := range []string{"0", "7", "3600", "-1", "1.5", "99999999999999999999", "Thu, 26 Nov 2026 12:00:30 GMT",
+		"Thursday, 26-Nov-26 12:01:00 GMT", "Thu Nov 26 12:00:10 2026", "soon", " 12 ", ""} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, value string) {
+		wait, ok := retry.ParseRetryAfter(value, now)
+		if wait < 0 || (!ok && wait != 0) {
+			t.Fatalf("%q: wait %v, ok %v", value, wait, ok)
+		}
+		trimmed := strings.TrimSpace(value)
+		if n, err := strconv.ParseUint(trimmed, 10, 64); err == nil && n < 1<<32 {
+			if !ok || wait != time.Duration(n)*time.Second {
+				t.Fatalf("%q: got %v, %v; want %d s", value, wait, ok, n)
+			}
+		}
+		if when, err := http.ParseTime(trimmed); err == nil && (trimmed == "" || trimmed[0] < '0' || trimmed[0] > '9') {
+			want := max(when.Sub(now), 0)
+			if !ok || wait != want {
+				t.Fatalf("%q: got %v, %v; want %v", value, wait, ok, want)
+			}
+		}
+	})
+}
+
+// FuzzCredentialFile parses arbitrary credential files: never a panic, an
+// error that never quotes the content, and a lossless round trip through
+// RevealJSON.
+func FuzzCredentialFile(f *testing.F) {
+	f.Add([]byte(credentialFileBody))
+	f.Add([]byte(base64.StdEncoding.EncodeToString([]byte(credentialFileBody))))
+	f.Add([]byte(`{"api":{"client_id":"c","client_secret":"` + plantedClientSecret + `"}}`))
+	f.Add([]byte(`{"api": ` + plantedClientSecret))
+	f.Add([]byte("e30"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		file, err := ParseCredentialFile(data)
+		if err != nil {
+			for _, fixed := range []string{errCredentialFileFormat.Error(), "the credential file is larger than"} {
+				if strings.HasPrefix(err.Error(), fixed) {
+					return
+				}
+			}
+			t.Fatalf("unexpected error text: %v", err)
+		}
+		raw, err := file.RevealJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := ParseCredentialFile(raw)
+		if err != nil {
+			t.Fatalf("RevealJSON output does not parse: %v", err)
+		}
+		if (file.API == nil) != (again.API == nil) || (file.API != nil && !file.API.ClientSecret.Equal(again.API.ClientSecret)) {
+			t.Fatal("the API secret did not survive the round trip")
+		}
+		if (file.Kafka == nil) != (again.Kafka == nil) || (file.Kafka != nil && !file.Kafka.Password.Equal(again.Kafka.Password)) {
+			t.Fatal("the Kafka password did not survive the round trip")
+		}
+	})
+}
+
+// FuzzCreateParamsEncoding checks the create body against encoding/json.
+func FuzzCreateParamsEncoding(f *testing.F) {
+	f.Add("bot", "desc", "role", "user", "pw", true)
+	f.Add("\xff\u2028\"", "", "", "", "", false)
+	f.Fuzz(func(t *testing.T, name, description, role, username, password string, kafka bool) {
+		p := CreateProjectKeyParams{Name: name, Description: description, RoleIDs: []string{role}, AllowedTools: []string{}}
+		if kafka {
+			p.KafkaConfig = &KafkaConfig{Username: username, Password: NewSecret(password)}
+		}
+		body := p.appendJSON(nil)
+		var got map[string]any
+		if err := json.Unmarshal(body, &got); err != nil {
+			t.Fatalf("not JSON: %v\n%s", err, body)
+		}
+		valid := func(s string) string {
+			b, _ := json.Marshal(s)
+			var out string
+			_ = json.Unmarshal(b, &out)
+			return out
+		}
+		if got["name"] != valid(name) || got["role_ids"].([]any)[0] != valid(role) || len(got["allowed_tools"].([]any)) != 0 {
+			t.Fatalf("decoded %v", got)
+		}
+		if (description != "") != (got["description"] != nil) {
+			t.Fatalf("description: %v", got)
+		}
+		if kafka && password != "" && got["kafka_config"].(map[string]any)["password"] != valid(password) {
+			t.Fatalf("password lost: %v", got)
+		}
 	})
 }
