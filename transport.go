@@ -46,7 +46,11 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	fresh, err := t.tokens.token(req.Context())
 	if err != nil {
-		return resp, nil // the 401 says more than a failed renewal would
+		// The request was refused, so nothing was applied; why the token
+		// could not be renewed is what the caller needs to know.
+		drain(resp.Body)
+		resp.Body.Close()
+		return nil, &tokenError{err: err}
 	}
 	replay := *req
 	if req.GetBody != nil {

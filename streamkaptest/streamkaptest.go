@@ -162,6 +162,17 @@ func (s *Server) AddRole(r streamkap.Role) {
 // with one gets 401 "Token has expired".
 func (s *Server) ExpireTokens() { s.fake.ExpireTokens() }
 
+// IssuedTokens returns every access and refresh token the server has
+// issued, for tests that scan output for leaked secrets.
+func (s *Server) IssuedTokens() []streamkap.Secret {
+	tokens := s.fake.IssuedTokens()
+	out := make([]streamkap.Secret, len(tokens))
+	for i, t := range tokens {
+		out[i] = streamkap.NewSecret(t)
+	}
+	return out
+}
+
 // String describes the server without its credentials.
 func (s *Server) String() string {
 	if s == nil || s.http == nil {

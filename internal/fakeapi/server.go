@@ -147,6 +147,20 @@ func (s *Server) IssueToken(clientID string) string {
 	return tok
 }
 
+// IssuedTokens returns every access and refresh token issued so far.
+func (s *Server) IssuedTokens() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, 0, len(s.tokens)+len(s.refresh))
+	for t := range s.tokens {
+		out = append(out, t)
+	}
+	for t := range s.refresh {
+		out = append(out, t)
+	}
+	return out
+}
+
 // ExpireTokens makes every issued access token expired.
 func (s *Server) ExpireTokens() {
 	s.mu.Lock()
