@@ -143,6 +143,10 @@ type matrixFault struct {
 	expect func(op matrixOp) outcome
 }
 
+// faultTimeout bounds the call for faults that need a short deadline;
+// the others get 30 s.
+var faultTimeout = map[string]time.Duration{"slow trickling body": 300 * time.Millisecond}
+
 // outcome is what a cell must show.
 type outcome struct {
 	requests int // requests the faulted route received
@@ -240,7 +244,7 @@ func TestFaultMatrix(t *testing.T) {
 			t.Run(op.name+"/"+f.name, func(t *testing.T) {
 				t.Parallel()
 				want := f.expect(op)
-				runCell(t, op, want, func(srv *streamkaptest.Server, id string) {
+				runCell(t, op, want, faultTimeout[f.name], func(srv *streamkaptest.Server, id string) {
 					srv.InjectFault(op.method, op.path(id), f.times, f.fault)
 				})
 			})
@@ -251,7 +255,7 @@ func TestFaultMatrix(t *testing.T) {
 			if op.name == "AddAPIAccess" {
 				want = ok(1) // its first request, a GET, meets the 401
 			}
-			runCell(t, op, want, func(srv *streamkaptest.Server, _ string) { srv.ExpireTokens() })
+			runCell(t, op, want, 0, func(srv *streamkaptest.Server, _ string) { srv.ExpireTokens() })
 		})
 		t.Run(op.name+"/token endpoint down", func(t *testing.T) {
 			t.Parallel()
@@ -261,7 +265,7 @@ func TestFaultMatrix(t *testing.T) {
 			if op.name == "AddAPIAccess" {
 				want.requests = 0 // its GET met the refusal
 			}
-			runCell(t, op, want, func(srv *streamkaptest.Server, _ string) {
+			runCell(t, op, want, 0, func(srv *streamkaptest.Server, _ string) {
 				srv.ExpireTokens()
 				srv.InjectFault(http.MethodPost, "/auth/access-token", 1000, streamkaptest.DropBeforeApply())
 			})
@@ -276,7 +280,7 @@ func TestFaultMatrix(t *testing.T) {
 
 // runCell seeds a server, warms the client's token, injects the fault,
 // runs the op and checks the outcome.
-func runCell(t *testing.T, op matrixOp, want outcome, inject func(srv *streamkaptest.Server, id string)) {
+func runCell(t *testing.T, op matrixOp, want outcome, timeout time.Duration, inject func(srv *streamkaptest.Server, id string)) {
 	t.Helper()
 	scan := newLeakScanner(t)
 	srv := streamkaptest.NewServer(t, streamkaptest.WithClientOptions(streamkap.WithLogger(scan.logger())))
@@ -292,7 +296,10 @@ func runCell(t *testing.T, op matrixOp, want outcome, inject func(srv *streamkap
 	srv.ResetRequests()
 	inject(srv, key.ID)
 
-	ctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	result, err := op.run(ctx, srv.Client(), key.ID)
 

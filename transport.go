@@ -44,24 +44,24 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !t.tokens.invalidate(tok) {
 		return resp, nil
 	}
+	// Release the connection before renewing: the exchange may need it
+	// (with a bounded pool, holding it while waiting can deadlock).
+	drain(resp.Body)
+	resp.Body.Close()
 	fresh, err := t.tokens.token(req.Context())
 	if err != nil {
 		// The request was refused, so nothing was applied; why the token
 		// could not be renewed is what the caller needs to know.
-		drain(resp.Body)
-		resp.Body.Close()
 		return nil, &tokenError{err: err}
 	}
 	replay := *req
 	if req.GetBody != nil {
 		body, err := req.GetBody()
 		if err != nil {
-			return resp, nil
+			return nil, err
 		}
 		replay.Body = body
 	}
-	drain(resp.Body)
-	resp.Body.Close()
 	return t.send(&replay, st, fresh)
 }
 

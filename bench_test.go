@@ -1,0 +1,194 @@
+package streamkap_test
+
+// SDK overhead against the floor: a hand-written net/http + encoding/json
+// call with the same body and bearer header, against the same loopback
+// server, in the same run. See BENCHMARKS.md.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+
+	"github.com/streamkap-go/streamkap"
+)
+
+const benchToken = "bench-access-token-0123456789abcdef"
+
+// benchKeyJSON is a realistic answer: a key with one role and its details.
+const benchKeyJSON = `{"id":"pk-1","name":"ingest-bot","service_id":"svc-1","status":"active","description":"nightly loads",
+"created_at":"2026-11-26T08:00:00Z","created_by_user":{"id":"u-1","email":"ops@example.com","name":"Ops","tenant_id":"t-1"},
+"api_client_id":"cid-1","api_client_id_masked_secret":"sec******xyz","kafka_username":"ingest-bot",
+"roles":[{"id":"role-data-admin","key":"DataAdmin","name":"Data Admin","description":"Manage data pipelines","permissions":["project_keys:write"]}],
+"last_used_at":"2026-11-26T09:00:00Z","tool_profile":"read-only","allowed_tools":null,"blocked_tools":["delete_pipeline"],
+"kafka_acls":[{"name":"orders.","operation":"READ","resource_pattern_type":"PREFIXED","resource":"TOPIC"}],"whitelist_ips":"",
+"kafka_proxy_endpoint":"kafka.streamkap.test:32400","schema_proxy_endpoint":null,"token_ttl_seconds":3600,
+"new_api_credentials":null,"new_kafka_credentials":null,"warnings":[]}`
+
+// benchServer answers every call with benchKeyJSON after checking the bearer.
+func benchServer(tb testing.TB) *httptest.Server {
+	tb.Helper()
+	body := []byte(benchKeyJSON)
+	length := strconv.Itoa(len(body))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if r.Header.Get("Authorization") != "Bearer "+benchToken {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", length)
+		_, _ = w.Write(body)
+	}))
+	tb.Cleanup(srv.Close)
+	return srv
+}
+
+// rawKey mirrors the answer's fields with plain types: what a careful
+// hand-written client would decode into.
+type rawKey struct {
+	ID                    string   `json:"id"`
+	Name                  string   `json:"name"`
+	ServiceID             string   `json:"service_id"`
+	Status                string   `json:"status"`
+	Description           *string  `json:"description"`
+	CreatedAt             string   `json:"created_at"`
+	CreatedBy             *rawUser `json:"created_by_user"`
+	APIClientID           *string  `json:"api_client_id"`
+	MaskedAPIClientSecret *string  `json:"api_client_id_masked_secret"`
+	KafkaUsername         *string  `json:"kafka_username"`
+	Roles                 []struct {
+		ID          string   `json:"id"`
+		Key         string   `json:"key"`
+		Name        string   `json:"name"`
+		Description *string  `json:"description"`
+		Permissions []string `json:"permissions"`
+	} `json:"roles"`
+	LastUsedAt   *string  `json:"last_used_at"`
+	ToolProfile  *string  `json:"tool_profile"`
+	AllowedTools []string `json:"allowed_tools"`
+	BlockedTools []string `json:"blocked_tools"`
+	KafkaACLs    []struct {
+		Name                string `json:"name"`
+		Operation           string `json:"operation"`
+		ResourcePatternType string `json:"resource_pattern_type"`
+		Resource            string `json:"resource"`
+	} `json:"kafka_acls"`
+	WhitelistIPs        *string         `json:"whitelist_ips"`
+	KafkaProxyEndpoint  *string         `json:"kafka_proxy_endpoint"`
+	SchemaProxyEndpoint *string         `json:"schema_proxy_endpoint"`
+	TokenTTLSeconds     *int            `json:"token_ttl_seconds"`
+	NewAPICredentials   json.RawMessage `json:"new_api_credentials"`
+	NewKafkaCredentials json.RawMessage `json:"new_kafka_credentials"`
+	Warnings            []string        `json:"warnings"`
+}
+
+type rawUser struct {
+	ID       string `json:"id"`
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	TenantID string `json:"tenant_id"`
+}
+
+// rawUpdate is the PATCH body: the same fields the SDK sends.
+type rawUpdate struct {
+	Name         string   `json:"name,omitempty"`
+	ToolProfile  string   `json:"tool_profile,omitempty"`
+	BlockedTools []string `json:"blocked_tools,omitempty"`
+}
+
+// rawCall is the floor: one request, the bearer header, JSON in and out.
+func rawCall(ctx context.Context, hc *http.Client, method, url string, in any, out *rawKey) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+benchToken)
+	req.Header.Set("Accept", "application/json")
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return io.ErrUnexpectedEOF
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+func benchClients(b *testing.B) (*httptest.Server, *http.Client, *streamkap.Client) {
+	b.Helper()
+	srv := benchServer(b)
+	hc := &http.Client{Transport: srv.Client().Transport}
+	c, err := streamkap.NewClient(streamkap.WithBaseURL(srv.URL), streamkap.WithToken(benchToken),
+		streamkap.WithHTTPClient(&http.Client{Transport: srv.Client().Transport}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return srv, hc, c
+}
+
+func BenchmarkUpdate(b *testing.B) {
+	srv, hc, c := benchClients(b)
+	ctx := context.Background()
+	b.Run("raw", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var out rawKey
+			in := rawUpdate{Name: "ingest-bot", ToolProfile: "read-only", BlockedTools: []string{"delete_pipeline"}}
+			if err := rawCall(ctx, hc, http.MethodPatch, srv.URL+"/project-keys/pk-1", in, &out); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("sdk", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_, err := c.ProjectKeys.Update(ctx, "pk-1", streamkap.UpdateProjectKeyParams{
+				Name:         streamkap.Value("ingest-bot"),
+				ToolProfile:  streamkap.NullableValue(streamkap.ToolProfileReadOnly),
+				BlockedTools: streamkap.NullableValue([]string{"delete_pipeline"}),
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkGet(b *testing.B) {
+	srv, hc, c := benchClients(b)
+	ctx := context.Background()
+	b.Run("raw", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var out rawKey
+			if err := rawCall(ctx, hc, http.MethodGet, srv.URL+"/project-keys/pk-1", nil, &out); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("sdk", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := c.ProjectKeys.Get(ctx, "pk-1"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
