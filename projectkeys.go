@@ -156,14 +156,14 @@ func (s *ProjectKeysService) Get(ctx context.Context, projectKeyID string) (*Pro
 	if err := validateKeyID("ProjectKeys.Get", projectKeyID); err != nil {
 		return nil, err
 	}
-	key := &ProjectKeyDetail{}
-	wire := struct {
-		*ProjectKeyDetail
+	wire := &struct {
+		ProjectKeyDetail
 		tokenTTLWire
-	}{ProjectKeyDetail: key}
+	}{}
+	key := &wire.ProjectKeyDetail
 	err := s.client.do(ctx, &call{
 		method: http.MethodGet, route: "/project-keys/{project_key_id}", path: keyPath(projectKeyID),
-		idempotent: true, out: &wire,
+		idempotent: true, out: wire,
 	})
 	if err != nil {
 		return nil, err
@@ -199,14 +199,13 @@ func (s *ProjectKeysService) Update(ctx context.Context, projectKeyID string, pa
 	if err := params.validate(projectKeyID); err != nil {
 		return nil, err
 	}
-	result := &UpdateProjectKeyResult{}
-	wire := struct {
-		*UpdateProjectKeyResult
+	wire := &struct {
+		UpdateProjectKeyResult
 		tokenTTLWire
-	}{UpdateProjectKeyResult: result}
+	}{}
+	result := &wire.UpdateProjectKeyResult
 
 	body := params.appendJSON(make([]byte, 0, 256))
-	defer clear(body) // it may hold a Kafka password
 	err := s.client.do(ctx, &call{
 		method:     http.MethodPatch,
 		route:      "/project-keys/{project_key_id}",
@@ -214,7 +213,7 @@ func (s *ProjectKeysService) Update(ctx context.Context, projectKeyID string, pa
 		body:       body,
 		idempotent: !params.addsCapability(),
 		secrets:    params.secrets(),
-		out:        &wire,
+		out:        wire,
 	})
 	if err != nil {
 		return nil, err

@@ -123,7 +123,6 @@ func (s *ProjectKeysService) Create(ctx context.Context, params CreateProjectKey
 		return nil, err
 	}
 	body := params.appendJSON(make([]byte, 0, 256))
-	defer clear(body)
 	var secrets []string
 	if params.KafkaConfig != nil && !params.KafkaConfig.Password.IsZero() {
 		secrets = append(secrets, params.KafkaConfig.Password.Reveal())
@@ -173,7 +172,7 @@ func (s *ProjectKeysService) Delete(ctx context.Context, projectKeyID string) er
 		idempotent: true,
 	}
 	err := s.client.do(ctx, cl)
-	if err != nil && errors.Is(err, ErrNotFound) && cl.state != nil && cl.state.maybeApplied {
+	if err != nil && errors.Is(err, ErrNotFound) && cl.state.maybeApplied {
 		return nil // an earlier attempt deleted it
 	}
 	return err

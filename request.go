@@ -39,8 +39,14 @@ type call struct {
 	// a body carries plaintext secrets.
 	raw *Secret
 
-	state *callState // set by do: how the call went, for callers that need more than the error
+	// state is how the call went, filled in by do, for callers that need
+	// more than the error. It lives in the call to save an allocation.
+	state callState
 }
+
+// acceptJSON is the Accept and Content-Type value, shared by every request
+// (header values are never modified once set).
+var acceptJSON = []string{"application/json"}
 
 // callState follows one call through the retry loop. The retry policy,
 // the hooks and the transport find it in the request's context.
@@ -65,8 +71,8 @@ func stateFrom(ctx context.Context) *callState {
 // answer into a typed error. It always closes the response body.
 func (c *Client) do(ctx context.Context, cl *call) error {
 	readOnly := cl.readOnly || cl.method == http.MethodGet || cl.method == http.MethodHead
-	st := &callState{call: cl, write: !readOnly, start: time.Now()}
-	cl.state = st
+	cl.state = callState{call: cl, write: !readOnly, start: time.Now()}
+	st := &cl.state
 	ctx = context.WithValue(ctx, callStateKey{}, st)
 
 	target := c.baseURL + cl.path
@@ -81,10 +87,25 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 	if err != nil {
 		return &RequestError{Method: cl.method, Path: cl.path, Err: err}
 	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", c.userAgent)
+	req.Header["Accept"] = acceptJSON
+	req.Header["User-Agent"] = c.userAgent
 	if cl.body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header["Content-Type"] = acceptJSON
+	}
+	if c.adminTenantID != nil {
+		req.Header["X-Admin-Tenant-Id"] = c.adminTenantID
+	}
+	if c.adminServiceID != nil {
+		req.Header["X-Admin-Service-Id"] = c.adminServiceID
+	}
+	if !cl.noAuth {
+		tok, err := c.tokens.token(ctx)
+		if err != nil {
+			err = &tokenFailure{method: cl.method, path: cl.path, err: err}
+			c.logDone(ctx, st, 0, "", err)
+			return err
+		}
+		req.Header["Authorization"] = tok.header
 	}
 
 	resp, err := c.retry.Do(req)
@@ -110,8 +131,9 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 func (c *Client) transportError(st *callState, err error) error {
 	var authErr *tokenError
 	if errors.As(err, &authErr) {
-		// The request never left: the token could not be had. Report the
-		// token exchange's own error, which carries its status and detail.
+		// No token could be had: the request never left, or was refused for
+		// its token; either way nothing was applied. Report the exchange's
+		// own error, which carries its status and detail.
 		return &tokenFailure{method: st.call.method, path: st.call.path, err: authErr.err}
 	}
 	var urlErr *url.Error

@@ -5,34 +5,38 @@ import (
 	"strings"
 )
 
-// authTransport runs inside the retry loop, once per attempt: it adds the
-// bearer token and the admin headers to requests for the configured host
-// (never to another host, redirects included), counts what it sends, and
-// after a 401 renews the token once and replays the request once.
+// authTransport runs inside the retry loop, once per attempt. Client.do
+// puts the bearer token and the admin headers on each request; this
+// transport makes sure they go only to the configured host (never to
+// another, redirects included), that an attempt carries the current token
+// (it may have been renewed since), counts what it sends, and after a 401
+// renews the token once and replays the request once. It copies a request
+// only when it must change it, as the RoundTripper contract asks.
 type authTransport struct {
-	base           http.RoundTripper // the caller's transport, or ours
-	scheme, host   string
-	tokens         tokenSource
-	adminTenantID  string
-	adminServiceID string
+	base         http.RoundTripper // the caller's transport, or ours
+	scheme, host string
+	tokens       tokenSource
 }
+
+// credentialHeaders are the headers that must not leave the configured host.
+var credentialHeaders = [...]string{"Authorization", "X-Admin-Tenant-Id", "X-Admin-Service-Id"}
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	st := stateFrom(req.Context())
 	if !t.ownHost(req) {
 		t.countSend(st)
+		return t.base.RoundTrip(withoutCredentials(req))
+	}
+	if st == nil || st.call.noAuth {
+		t.countSend(st)
 		return t.base.RoundTrip(req)
 	}
-	noAuth := st != nil && st.call.noAuth
-	var tok accessToken
-	if !noAuth {
-		var err error
-		if tok, err = t.tokens.token(req.Context()); err != nil {
-			return nil, &tokenError{err: err}
-		}
+	tok, err := t.tokens.token(req.Context())
+	if err != nil {
+		return nil, &tokenError{err: err}
 	}
 	resp, err := t.send(req, st, tok)
-	if err != nil || resp.StatusCode != http.StatusUnauthorized || noAuth {
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
 	}
 
@@ -65,25 +69,38 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.send(&replay, st, fresh)
 }
 
-// send sends a copy of req carrying the credentials; the RoundTripper
-// contract forbids changing the caller's request.
+// send sends req with tok, copying it only if it carries another token.
 func (t *authTransport) send(req *http.Request, st *callState, tok accessToken) (*http.Response, error) {
-	out := *req
-	out.Header = make(http.Header, len(req.Header)+3)
-	for k, v := range req.Header {
-		out.Header[k] = v
-	}
-	if !tok.value.IsZero() {
-		out.Header["Authorization"] = []string{"Bearer " + tok.value.Reveal()}
-	}
-	if t.adminTenantID != "" {
-		out.Header["X-Admin-Tenant-Id"] = []string{t.adminTenantID}
-	}
-	if t.adminServiceID != "" {
-		out.Header["X-Admin-Service-Id"] = []string{t.adminServiceID}
+	if !sameHeaderValue(req.Header["Authorization"], tok.header) {
+		out := *req
+		out.Header = req.Header.Clone()
+		out.Header["Authorization"] = tok.header
+		req = &out
 	}
 	t.countSend(st)
-	return t.base.RoundTrip(&out)
+	return t.base.RoundTrip(req)
+}
+
+// sameHeaderValue reports whether a is the very header value b (the token's
+// prebuilt one), which Client.do puts on requests.
+func sameHeaderValue(a, b []string) bool {
+	return len(a) == 1 && len(b) == 1 && &a[0] == &b[0]
+}
+
+// withoutCredentials returns req, or a copy of it without the credential
+// headers if it has any.
+func withoutCredentials(req *http.Request) *http.Request {
+	for _, h := range credentialHeaders {
+		if _, ok := req.Header[h]; ok {
+			out := *req
+			out.Header = req.Header.Clone()
+			for _, h := range credentialHeaders {
+				delete(out.Header, h)
+			}
+			return &out
+		}
+	}
+	return req
 }
 
 func (t *authTransport) countSend(st *callState) {
