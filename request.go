@@ -71,7 +71,10 @@ func stateFrom(ctx context.Context) *callState {
 // answer into a typed error. It always closes the response body.
 func (c *Client) do(ctx context.Context, cl *call) error {
 	readOnly := cl.readOnly || cl.method == http.MethodGet || cl.method == http.MethodHead
-	cl.state = callState{call: cl, write: !readOnly, start: time.Now()}
+	cl.state = callState{call: cl, write: !readOnly}
+	if c.logger != nil {
+		cl.state.start = time.Now() // only the logs report durations
+	}
 	st := &cl.state
 	ctx = context.WithValue(ctx, callStateKey{}, st)
 
