@@ -160,9 +160,7 @@ func (s *ProjectKeysService) AddAPIAccess(ctx context.Context, projectKeyID stri
 	update := UpdateProjectKeyParams{}
 	switch {
 	case params.RoleIDs != nil && params.PermissionIDs != nil:
-		return nil, &ValidationError{Operation: "ProjectKeys.AddAPIAccess", Fields: []FieldError{
-			{Loc: []string{"body", "permission_ids"}, Msg: "role_ids and permission_ids are mutually exclusive: set one", Type: "mutually_exclusive"},
-		}}
+		return nil, &ValidationError{Operation: "ProjectKeys.AddAPIAccess", Fields: []FieldError{errRolesAndPermissions()}}
 	case params.PermissionIDs != nil:
 		update.PermissionIDs = Value(params.PermissionIDs)
 	default:

@@ -37,7 +37,7 @@ func (p *CreateProjectKeyParams) validate() error {
 	var v validator
 	v.length([]string{"body", "name"}, p.Name, 1, maxNameRunes)
 	if p.RoleIDs != nil && p.PermissionIDs != nil {
-		v.add(FieldError{Loc: []string{"body", "permission_ids"}, Msg: "role_ids and permission_ids are mutually exclusive: set one", Type: "mutually_exclusive"})
+		v.add(errRolesAndPermissions())
 	}
 	if p.RoleIDs != nil {
 		v.ids([]string{"body", "role_ids"}, p.RoleIDs, 1)
@@ -49,7 +49,7 @@ func (p *CreateProjectKeyParams) validate() error {
 		v.acls([]string{"body", "kafka_config", "kafka_acls"}, p.KafkaConfig.KafkaACLs)
 	}
 	if p.ToolProfile != "" && !p.ToolProfile.IsKnown() {
-		v.add(FieldError{Loc: []string{"body", "tool_profile"}, Msg: "must be one of full, read-only, agent-operator, infra-admin", Type: "enum"})
+		v.add(errUnknownToolProfile())
 	}
 	if p.AllowedTools != nil {
 		v.ids([]string{"body", "allowed_tools"}, p.AllowedTools, 0)

@@ -26,7 +26,7 @@ func (p *UpdateProjectKeyParams) validate(projectKeyID string) error {
 		v.length([]string{"body", "name"}, name, 1, maxNameRunes)
 	}
 	if p.RoleIDs.IsSet() && p.PermissionIDs.IsSet() {
-		v.add(FieldError{Loc: []string{"body", "permission_ids"}, Msg: "role_ids and permission_ids are mutually exclusive: set one", Type: "mutually_exclusive"})
+		v.add(errRolesAndPermissions())
 	}
 	if ids, ok := p.RoleIDs.Get(); ok {
 		v.ids([]string{"body", "role_ids"}, ids, 1)
@@ -48,7 +48,7 @@ func (p *UpdateProjectKeyParams) validate(projectKeyID string) error {
 		v.length([]string{"body", "kafka_password"}, pw.Reveal(), minKafkaPasswordRunes, maxKafkaPasswordRunes)
 	}
 	if profile, ok := p.ToolProfile.Get(); ok && !profile.IsKnown() {
-		v.add(FieldError{Loc: []string{"body", "tool_profile"}, Msg: "must be one of full, read-only, agent-operator, infra-admin", Type: "enum"})
+		v.add(errUnknownToolProfile())
 	}
 	if tools, ok := p.AllowedTools.Get(); ok {
 		v.ids([]string{"body", "allowed_tools"}, tools, 0)
@@ -126,6 +126,16 @@ func (k *KafkaConfig) appendJSON(buf []byte) []byte {
 		o.bool("is_create_schema_registry", true)
 	}
 	return o.end()
+}
+
+// errRolesAndPermissions and errUnknownToolProfile are field problems more
+// than one operation reports; each call returns a fresh value.
+func errRolesAndPermissions() FieldError {
+	return FieldError{Loc: []string{"body", "permission_ids"}, Msg: "role_ids and permission_ids are mutually exclusive: set one", Type: "mutually_exclusive"}
+}
+
+func errUnknownToolProfile() FieldError {
+	return FieldError{Loc: []string{"body", "tool_profile"}, Msg: "must be one of full, read-only, agent-operator, infra-admin", Type: "enum"}
 }
 
 // validator collects field problems in the order they are found.
