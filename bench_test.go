@@ -89,7 +89,11 @@ func rawCall(ctx context.Context, hc *http.Client, method, url string, in, out a
 	return json.NewDecoder(resp.Body).Decode(out)
 }
 
-func benchClients(b *testing.B) (*httptest.Server, *http.Client, *streamkap.Client) {
+// benchPair is one operation done both ways: the floor and the SDK.
+type benchPair struct{ raw, sdk func() error }
+
+// benchPairs returns the Update and Get pairs against one loopback server.
+func benchPairs(b *testing.B) map[string]benchPair {
 	b.Helper()
 	srv := benchServer(b)
 	hc := &http.Client{Transport: srv.Client().Transport}
@@ -98,74 +102,16 @@ func benchClients(b *testing.B) (*httptest.Server, *http.Client, *streamkap.Clie
 	if err != nil {
 		b.Fatal(err)
 	}
-	return srv, hc, c
-}
-
-func BenchmarkUpdate(b *testing.B) {
-	srv, hc, c := benchClients(b)
 	ctx := context.Background()
-	b.Run("raw", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			var out streamkap.UpdateProjectKeyResult
-			in := rawUpdate{Name: "ingest-bot", ToolProfile: "read-only", BlockedTools: []string{"delete_pipeline"}}
-			if err := rawCall(ctx, hc, http.MethodPatch, srv.URL+"/project-keys/pk-1", in, &out); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("sdk", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			_, err := c.ProjectKeys.Update(ctx, "pk-1", streamkap.UpdateProjectKeyParams{
-				Name:         streamkap.Value("ingest-bot"),
-				ToolProfile:  streamkap.NullableValue(streamkap.ToolProfileReadOnly),
-				BlockedTools: streamkap.NullableValue([]string{"delete_pipeline"}),
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-}
-
-func BenchmarkGet(b *testing.B) {
-	srv, hc, c := benchClients(b)
-	ctx := context.Background()
-	b.Run("raw", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			var out streamkap.ProjectKeyDetail
-			if err := rawCall(ctx, hc, http.MethodGet, srv.URL+"/project-keys/pk-1", nil, &out); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("sdk", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := c.ProjectKeys.Get(ctx, "pk-1"); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-}
-
-// BenchmarkInterleaved runs the floor and the SDK call by call, in turn
-// (alternating which goes first), and reports the ratio of their total
-// times. On a noisy machine this cancels the drift that separate
-// sub-benchmarks see; BENCHMARKS.md gives both.
-func BenchmarkInterleaved(b *testing.B) {
-	srv, hc, c := benchClients(b)
-	ctx := context.Background()
-	calls := map[string][2]func() error{
+	keyURL := srv.URL + "/project-keys/pk-1"
+	return map[string]benchPair{
 		"Update": {
-			func() error {
+			raw: func() error {
 				var out streamkap.UpdateProjectKeyResult
 				in := rawUpdate{Name: "ingest-bot", ToolProfile: "read-only", BlockedTools: []string{"delete_pipeline"}}
-				return rawCall(ctx, hc, http.MethodPatch, srv.URL+"/project-keys/pk-1", in, &out)
+				return rawCall(ctx, hc, http.MethodPatch, keyURL, in, &out)
 			},
-			func() error {
+			sdk: func() error {
 				_, err := c.ProjectKeys.Update(ctx, "pk-1", streamkap.UpdateProjectKeyParams{
 					Name:         streamkap.Value("ingest-bot"),
 					ToolProfile:  streamkap.NullableValue(streamkap.ToolProfileReadOnly),
@@ -175,15 +121,45 @@ func BenchmarkInterleaved(b *testing.B) {
 			},
 		},
 		"Get": {
-			func() error {
+			raw: func() error {
 				var out streamkap.ProjectKeyDetail
-				return rawCall(ctx, hc, http.MethodGet, srv.URL+"/project-keys/pk-1", nil, &out)
+				return rawCall(ctx, hc, http.MethodGet, keyURL, nil, &out)
 			},
-			func() error { _, err := c.ProjectKeys.Get(ctx, "pk-1"); return err },
+			sdk: func() error { _, err := c.ProjectKeys.Get(ctx, "pk-1"); return err },
 		},
 	}
+}
+
+// benchRawAndSDK runs a pair as the sub-benchmarks raw and sdk.
+func benchRawAndSDK(b *testing.B, pair benchPair) {
+	for _, sub := range []struct {
+		name string
+		call func() error
+	}{{"raw", pair.raw}, {"sdk", pair.sdk}} {
+		call := sub.call
+		b.Run(sub.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := call(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkUpdate(b *testing.B) { benchRawAndSDK(b, benchPairs(b)["Update"]) }
+
+func BenchmarkGet(b *testing.B) { benchRawAndSDK(b, benchPairs(b)["Get"]) }
+
+// BenchmarkInterleaved runs the floor and the SDK call by call, in turn
+// (alternating which goes first), and reports the ratio of their total
+// times. On a noisy machine this cancels the drift that separate
+// sub-benchmarks see; BENCHMARKS.md gives both.
+func BenchmarkInterleaved(b *testing.B) {
+	pairs := benchPairs(b)
 	for _, name := range []string{"Update", "Get"} {
-		raw, sdk := calls[name][0], calls[name][1]
+		pair := pairs[name]
 		b.Run(name, func(b *testing.B) {
 			var rawTotal, sdkTotal time.Duration
 			timed := func(f func() error, total *time.Duration) {
@@ -196,11 +172,11 @@ func BenchmarkInterleaved(b *testing.B) {
 			i := 0
 			for b.Loop() {
 				if i%2 == 0 {
-					timed(raw, &rawTotal)
-					timed(sdk, &sdkTotal)
+					timed(pair.raw, &rawTotal)
+					timed(pair.sdk, &sdkTotal)
 				} else {
-					timed(sdk, &sdkTotal)
-					timed(raw, &rawTotal)
+					timed(pair.sdk, &sdkTotal)
+					timed(pair.raw, &rawTotal)
 				}
 				i++
 			}
