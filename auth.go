@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"os"
+	"runtime"
 	"sync"
 	"time"
 )
@@ -16,24 +19,60 @@ const (
 	tokenRenewMargin = 60 * time.Second
 	// defaultTokenLifetime is assumed when the token response gives no expiry.
 	defaultTokenLifetime = 5 * time.Minute
+	// maxTokenLifetime caps what the server says a token lives: a huge
+	// expiresIn would overflow time.Duration, and a token kept for days
+	// outlives any revocation the client could learn of by renewing.
+	maxTokenLifetime = 24 * time.Hour
 	// tokenFetchTimeout bounds one exchange, retries included. The exchange
 	// runs detached from the caller that started it, because other callers
-	// may be waiting for it too.
+	// may be waiting for it too; it is cancelled when none is left.
 	tokenFetchTimeout = 2 * time.Minute
+	// recentSecrets is how many earlier tokens and client secrets the
+	// client keeps redacting after it stopped using them: a renewed token
+	// stays valid on the server until it expires.
+	recentSecrets = 4
 )
 
 // accessToken is a bearer token and when to stop using it.
 type accessToken struct {
 	value   Secret
 	renewAt time.Time
-	// header is the Authorization header value, built once per token
-	// rather than once per request. It is reachable only from the client,
-	// which never lets fmt walk into itself.
-	header []string
+	expires time.Time // after this, the server refuses it: no need to redact it any more
+	// header returns the Authorization header value, built once per token
+	// rather than once per request. It is a func so that reflection-based
+	// printers cannot reach the "Bearer ..." text.
+	header func() []string
 }
 
-func newAccessToken(value Secret, renewAt time.Time) accessToken {
-	return accessToken{value: value, renewAt: renewAt, header: []string{"Bearer " + value.Reveal()}}
+func newAccessToken(value Secret, renewAt, expires time.Time) accessToken {
+	h := []string{"Bearer " + value.Reveal()}
+	return accessToken{value: value, renewAt: renewAt, expires: expires, header: func() []string { return h }}
+}
+
+// validToken reports whether a token can be sent as a bearer credential:
+// visible ASCII only (RFC 6750's b64token and then some). A token with a
+// line break or a space would make every request invalid, or split a header.
+func validToken(tok string) bool {
+	if tok == "" {
+		return false
+	}
+	for i := 0; i < len(tok); i++ {
+		if tok[i] <= ' ' || tok[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// validHeaderValue reports whether s can be sent as a header value as it
+// is: no control characters (a CR or LF would split the header).
+func validHeaderValue(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // tokenSource gives the transport a bearer token.
@@ -45,8 +84,9 @@ type tokenSource interface {
 	invalidate(tok accessToken) bool
 	// describe names the kind of credentials, never their value.
 	describe() string
-	// secrets lists the plaintexts the source holds (credentials, the
-	// current token), to be blanked from server text in errors.
+	// secrets lists the plaintexts the source holds or held that may still
+	// be valid (credentials, the current and earlier tokens), to be blanked
+	// from server text in errors.
 	secrets() []string
 }
 
@@ -74,7 +114,7 @@ func (e *tokenFailure) Unwrap() error { return e.err }
 
 func newTokenSource(c *Client, cr credentials) tokenSource {
 	if !cr.token.IsZero() {
-		return staticToken{tok: newAccessToken(cr.token, time.Time{})}
+		return staticToken{tok: newAccessToken(cr.token, time.Time{}, time.Time{})}
 	}
 	ex := &exchanger{client: c, clientID: cr.clientID, secret: cr.secret, filePath: cr.filePath}
 	return &tokenCache{fetch: ex.exchange, credentials: ex.secrets, kind: cr.kind}
@@ -92,28 +132,39 @@ func (s staticToken) secrets() []string                          { return []stri
 // goroutines find it missing or due for renewal, one exchange runs.
 type tokenCache struct {
 	fetch       func(ctx context.Context) (accessToken, error)
-	credentials func() []string // the plaintexts fetch sends
+	credentials func() []string // the plaintexts fetch sends, or sent lately
 	kind        string
 
 	mu       sync.Mutex
 	current  accessToken
+	previous []accessToken // replaced tokens, until they expire
 	inflight *tokenFetch
 }
 
-// tokenFetch is one exchange in progress; waiters block on done.
+// tokenFetch is one exchange in progress; waiters block on done. When the
+// last waiter gives up, the exchange is cancelled: no goroutine keeps
+// working for a call that has returned.
 type tokenFetch struct {
-	done chan struct{}
-	tok  accessToken
-	err  error
+	done    chan struct{}
+	cancel  context.CancelFunc
+	waiters int // guarded by tokenCache.mu
+	tok     accessToken
+	err     error
 }
 
 func (c *tokenCache) describe() string { return "exchanged token (" + c.kind + ")" }
 
 func (c *tokenCache) secrets() []string {
 	out := c.credentials()
+	now := time.Now()
 	c.mu.Lock()
 	if tok := c.current.value.Reveal(); tok != "" {
 		out = append(out, tok)
+	}
+	for _, old := range c.previous {
+		if now.Before(old.expires) {
+			out = append(out, old.value.Reveal())
+		}
 	}
 	c.mu.Unlock()
 	return out
@@ -128,37 +179,70 @@ func (c *tokenCache) token(ctx context.Context) (accessToken, error) {
 	}
 	f := c.inflight
 	if f == nil {
-		f = &tokenFetch{done: make(chan struct{})}
+		fetchCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tokenFetchTimeout)
+		f = &tokenFetch{done: make(chan struct{}), cancel: cancel}
 		c.inflight = f
-		go c.run(context.WithoutCancel(ctx), f)
+		go c.run(fetchCtx, f)
 	}
+	f.waiters++
 	c.mu.Unlock()
 
 	select {
 	case <-f.done:
 		return f.tok, f.err
 	case <-ctx.Done():
+		c.mu.Lock()
+		f.waiters--
+		if f.waiters == 0 && c.inflight == f {
+			// Nobody is waiting any more: stop the exchange, and let the
+			// next caller start a fresh one rather than join a dying one.
+			f.cancel()
+			c.inflight = nil
+		}
+		c.mu.Unlock()
 		return accessToken{}, ctx.Err()
 	}
 }
 
 func (c *tokenCache) run(ctx context.Context, f *tokenFetch) {
-	ctx, cancel := context.WithTimeout(ctx, tokenFetchTimeout)
-	defer cancel()
+	defer f.cancel()
 	tok, err := c.fetch(ctx)
 	c.mu.Lock()
 	if err == nil {
+		c.retire(c.current)
 		c.current = tok
 	}
-	c.inflight = nil
+	if c.inflight == f {
+		c.inflight = nil
+	}
 	c.mu.Unlock()
 	f.tok, f.err = tok, err
 	close(f.done)
 }
 
+// retire keeps a replaced token for the redactor until it expires. The
+// caller holds c.mu.
+func (c *tokenCache) retire(old accessToken) {
+	if old.value.IsZero() {
+		return
+	}
+	now := time.Now()
+	kept := c.previous[:0]
+	for _, p := range c.previous {
+		if now.Before(p.expires) {
+			kept = append(kept, p)
+		}
+	}
+	c.previous = append(kept, old)
+	if len(c.previous) > recentSecrets {
+		c.previous = c.previous[len(c.previous)-recentSecrets:]
+	}
+}
+
 func (c *tokenCache) invalidate(stale accessToken) bool {
 	c.mu.Lock()
-	if c.current.value.p == stale.value.p {
+	if c.current.value == stale.value {
+		c.retire(c.current)
 		c.current = accessToken{}
 	}
 	c.mu.Unlock()
@@ -171,13 +255,38 @@ type exchanger struct {
 	clientID string
 	secret   Secret
 	filePath string // read at each exchange when set, so a rotated file is picked up
+
+	mu       sync.Mutex
+	fromFile []Secret // secrets read from filePath lately, newest last
 }
 
 func (e *exchanger) secrets() []string {
-	if e.secret.IsZero() {
-		return nil
+	var out []string
+	if !e.secret.IsZero() {
+		out = append(out, e.secret.Reveal())
 	}
-	return []string{e.secret.Reveal()}
+	e.mu.Lock()
+	for _, s := range e.fromFile {
+		out = append(out, s.Reveal())
+	}
+	e.mu.Unlock()
+	return out
+}
+
+// rememberFileSecret keeps a secret read from the credential file for the
+// redactor, even after the file is rotated: the old secret may still work.
+func (e *exchanger) rememberFileSecret(s Secret) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, known := range e.fromFile {
+		if known.Equal(s) {
+			return
+		}
+	}
+	e.fromFile = append(e.fromFile, s)
+	if len(e.fromFile) > recentSecrets {
+		e.fromFile = e.fromFile[len(e.fromFile)-recentSecrets:]
+	}
 }
 
 // tokenResponse is the exchange's answer; the API uses camelCase here
@@ -195,9 +304,10 @@ func (e *exchanger) exchange(ctx context.Context) (accessToken, error) {
 	clientID, secret := e.clientID, e.secret
 	if e.filePath != "" {
 		var err error
-		if clientID, secret, err = readCredentialFile(e.filePath); err != nil {
+		if clientID, secret, err = readCredentialFile(ctx, e.filePath, e.client.warn); err != nil {
 			return accessToken{}, err
 		}
+		e.rememberFileSecret(secret)
 	}
 	body, err := json.Marshal(struct {
 		ClientID string `json:"client_id"`
@@ -219,29 +329,44 @@ func (e *exchanger) exchange(ctx context.Context) (accessToken, error) {
 		readOnly:   true,
 		secrets:    []string{secret.Reveal()},
 		out:        &resp,
+		check:      resp.check,
 	})
 	if err != nil {
 		return accessToken{}, err
 	}
-	return resp.token(requested)
+	return resp.token(requested), nil
+}
+
+// value is the access token, under either spelling.
+func (r *tokenResponse) value() Secret {
+	if !r.AccessToken.IsZero() {
+		return r.AccessToken
+	}
+	return r.AccessTokenSnake
+}
+
+// check refuses an answer without a token that can be sent in a header.
+func (r *tokenResponse) check() error {
+	v := r.value()
+	switch {
+	case v.IsZero():
+		return fmt.Errorf("%w: the token response has no accessToken", ErrMalformedResponse)
+	case !validToken(v.Reveal()):
+		return fmt.Errorf("%w: the access token contains characters a header cannot carry", ErrMalformedResponse)
+	}
+	return nil
 }
 
 // token turns the answer into an accessToken, timing its renewal from when
-// the exchange was requested, so network delays shorten its life, never extend it.
-func (r *tokenResponse) token(requested time.Time) (accessToken, error) {
-	value := r.AccessToken
-	if value.IsZero() {
-		value = r.AccessTokenSnake
-	}
-	if value.IsZero() {
-		return accessToken{}, fmt.Errorf("%w: the token response has no accessToken", ErrMalformedResponse)
-	}
+// the exchange was requested, so network delays shorten its life, never
+// extend it. The lifetime is clamped to maxTokenLifetime.
+func (r *tokenResponse) token(requested time.Time) accessToken {
 	lifetime := defaultTokenLifetime
 	switch {
 	case r.ExpiresIn != nil && *r.ExpiresIn > 0:
-		lifetime = time.Duration(*r.ExpiresIn * float64(time.Second))
+		lifetime = secondsToDuration(*r.ExpiresIn)
 	case r.ExpiresInSnake != nil && *r.ExpiresInSnake > 0:
-		lifetime = time.Duration(*r.ExpiresInSnake * float64(time.Second))
+		lifetime = secondsToDuration(*r.ExpiresInSnake)
 	case r.Expires != "":
 		var ts Timestamp
 		_ = ts.UnmarshalJSON([]byte(`"` + r.Expires + `"`))
@@ -249,17 +374,37 @@ func (r *tokenResponse) token(requested time.Time) (accessToken, error) {
 			lifetime = d
 		}
 	}
+	lifetime = min(lifetime, maxTokenLifetime)
 	margin := min(tokenRenewMargin, lifetime/4)
-	return newAccessToken(value, requested.Add(lifetime-margin)), nil
+	return newAccessToken(r.value(), requested.Add(lifetime-margin), requested.Add(lifetime))
+}
+
+// secondsToDuration converts a positive number of seconds, saturating at
+// maxTokenLifetime instead of overflowing.
+func secondsToDuration(secs float64) time.Duration {
+	if secs >= maxTokenLifetime.Seconds() {
+		return maxTokenLifetime
+	}
+	return time.Duration(secs * float64(time.Second))
 }
 
 // readCredentialFile reads a credential file's API credentials from disk.
-func readCredentialFile(path string) (clientID string, secret Secret, err error) {
-	data, err := os.ReadFile(path)
+// It refuses anything but a regular file (a FIFO or a device would block
+// or never end), checks the size before reading, and warns when the file
+// is readable by others.
+func readCredentialFile(ctx context.Context, path string, warn func(msg string, attrs ...slog.Attr)) (clientID string, secret Secret, err error) {
+	if err := ctx.Err(); err != nil {
+		return "", Secret{}, err
+	}
+	data, mode, err := readRegularFile(path, maxCredentialFileBytes)
 	if err != nil {
 		return "", Secret{}, fmt.Errorf("streamkap: reading the credential file: %w", err)
 	}
 	defer clear(data)
+	if mode&0o077 != 0 && runtime.GOOS != "windows" {
+		warn("streamkap credential file is readable by other users; restrict it with chmod 600",
+			slog.String("mode", mode.Perm().String()))
+	}
 	f, err := ParseCredentialFile(data)
 	if err != nil {
 		return "", Secret{}, fmt.Errorf("streamkap: credential file %s: %w", path, err)
@@ -268,4 +413,34 @@ func readCredentialFile(path string) (clientID string, secret Secret, err error)
 		return "", Secret{}, fmt.Errorf("streamkap: credential file %s has no API credentials (a Kafka-only key cannot call the API)", path)
 	}
 	return f.API.ClientID, f.API.ClientSecret, nil
+}
+
+// readRegularFile reads a regular file of at most limit bytes. It opens
+// without blocking (a FIFO would otherwise wait for a writer), then checks
+// the type and size of what it opened before reading any of it.
+func readRegularFile(path string, limit int64) ([]byte, os.FileMode, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|openNonBlocking, 0)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, 0, err
+	}
+	switch {
+	case !info.Mode().IsRegular():
+		return nil, 0, fmt.Errorf("%s is not a regular file (%s)", path, info.Mode().Type())
+	case info.Size() > limit:
+		return nil, 0, fmt.Errorf("%s is %d bytes, more than a credential file's %d", path, info.Size(), limit)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, 0, err
+	}
+	if int64(len(data)) > limit {
+		clear(data)
+		return nil, 0, fmt.Errorf("%s grew past %d bytes while being read", path, limit)
+	}
+	return data, info.Mode(), nil
 }

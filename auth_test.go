@@ -87,13 +87,19 @@ func TestTokenRenewalMarginIsAtMostAMinute(t *testing.T) {
 		{tokenResponse{AccessTokenSnake: NewSecret("t"), ExpiresInSnake: ptr(40.0)}, 30 * time.Second},
 		{tokenResponse{AccessToken: NewSecret("t"), Expires: "2026-01-01T00:10:00Z"}, 9 * time.Minute},
 		{tokenResponse{AccessToken: NewSecret("t")}, 4 * time.Minute},
+		// Absurd lifetimes are clamped to a day instead of overflowing.
+		{tokenResponse{AccessToken: NewSecret("t"), ExpiresIn: ptr(9999999999.0)}, 24*time.Hour - time.Minute},
+		{tokenResponse{AccessToken: NewSecret("t"), ExpiresIn: ptr(1e300)}, 24*time.Hour - time.Minute},
+		{tokenResponse{AccessToken: NewSecret("t"), Expires: "9999-01-01T00:00:00Z"}, 24*time.Hour - time.Minute},
 	} {
-		tok, err := tc.resp.token(requested)
-		require.NoError(t, err)
+		require.NoError(t, tc.resp.check())
+		tok := tc.resp.token(requested)
 		assert.Equal(t, requested.Add(tc.renewAt), tok.renewAt)
 	}
-	_, err := (&tokenResponse{}).token(requested)
-	assert.ErrorIs(t, err, ErrMalformedResponse)
+	assert.ErrorIs(t, (&tokenResponse{}).check(), ErrMalformedResponse)
+	for _, bad := range []string{"tok\r\nX-Evil: 1", "tok en", "tok\n", "\x00", "tök"} {
+		assert.ErrorIs(t, (&tokenResponse{AccessToken: NewSecret(bad)}).check(), ErrMalformedResponse, "%q", bad)
+	}
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -213,10 +219,40 @@ func TestAWaiterCanGiveUpOnAnExchange(t *testing.T) {
 		h.on(http.MethodPatch, "/project-keys/pk-1", jsonResponder(200, keyJSON("pk-1")))
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
+		start := time.Now()
 		_, err := h.c.ProjectKeys.Update(ctx, "pk-1", UpdateProjectKeyParams{Name: Value("n")})
 		require.ErrorIs(t, err, context.DeadlineExceeded)
-		// The exchange goes on for the next caller.
+		assert.Equal(t, time.Second, time.Since(start), "the caller returns at its deadline")
+		// No goroutine works on for a caller that has gone: the abandoned
+		// exchange ends with it (synctest.Wait returns only when every
+		// goroutine of the bubble is blocked or gone; the exchange's
+		// responder would still be sleeping for 9 s if it were not).
+		synctest.Wait()
+		assert.Equal(t, time.Second, time.Since(start))
+
+		// The next caller starts an exchange of its own.
+		h.onToken(h.tokenResponder(3600))
 		require.NoError(t, update(h.c))
+		assert.EqualValues(t, 2, h.exchanges.Load())
+	})
+}
+
+func TestAnExchangeOthersWaitForIsNotCancelledByOne(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t)
+		h.onToken(h.tokenResponder(3600).Delay(2 * time.Second))
+		h.on(http.MethodPatch, "/project-keys/pk-1", jsonResponder(200, keyJSON("pk-1")))
+		short, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		var wg sync.WaitGroup
+		var patient error
+		wg.Go(func() { patient = update(h.c) })
+		synctest.Wait() // the patient caller waits on the exchange
+		_, err := h.c.ProjectKeys.Update(short, "pk-1", UpdateProjectKeyParams{Name: Value("n")})
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		wg.Wait()
+		require.NoError(t, patient)
 		assert.EqualValues(t, 1, h.exchanges.Load())
 	})
 }
@@ -318,8 +354,8 @@ func TestBearerGoesOnlyToTheConfiguredHost(t *testing.T) {
 		seen = req.Header.Clone()
 		return httpmock.NewStringResponse(200, keyJSON("pk-1")), nil
 	})
-	require.NoError(t, update(h.c))
-	require.NotNil(t, seen, "the redirect was followed")
-	assert.Empty(t, seen.Get("Authorization"))
-	assert.Empty(t, seen.Get("X-Admin-Tenant-Id"))
+	err := update(h.c)
+	require.ErrorIs(t, err, ErrRedirect)
+	assert.Nil(t, seen, "the redirect was not followed")
+	assert.Contains(t, err.Error(), "Location host: elsewhere.test")
 }

@@ -48,28 +48,16 @@ type KafkaAccess struct {
 // credentials are returned with Reconciled set; if not, the error says so
 // and still matches ErrOutcomeUnknown, since the change may yet be in progress.
 func (s *ProjectKeysService) AddKafkaAccess(ctx context.Context, projectKeyID string, params AddKafkaAccessParams) (*KafkaAccess, error) {
-	if params.Username == "" {
-		return nil, &ValidationError{Operation: "ProjectKeys.AddKafkaAccess", Fields: []FieldError{
-			{Loc: []string{"body", "kafka_config", "username"}, Msg: "must not be empty", Type: "missing"},
-		}}
-	}
 	password := params.Password
 	if password.IsZero() {
 		password = NewSecret(GeneratePassword())
 	}
-	res, err := s.Update(ctx, projectKeyID, UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{
+	res, err := s.update(ctx, "ProjectKeys.AddKafkaAccess", projectKeyID, UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{
 		Username: params.Username, Password: password, WhitelistIPs: params.WhitelistIPs,
 		KafkaACLs: params.KafkaACLs, CreateSchemaRegistry: params.CreateSchemaRegistry,
 	})})
 	if err == nil {
-		creds := KafkaCredentials{Username: params.Username, BootstrapServers: res.KafkaProxyEndpoint}
-		if res.NewKafkaCredentials != nil {
-			creds = *res.NewKafkaCredentials
-		}
-		if creds.Password.IsZero() {
-			creds.Password = password
-		}
-		return &KafkaAccess{Key: &res.ProjectKeyDetail, Credentials: creds}, nil
+		return &KafkaAccess{Key: &res.ProjectKeyDetail, Credentials: *res.NewKafkaCredentials}, nil
 	}
 	if !errors.Is(err, ErrOutcomeUnknown) {
 		return nil, err
@@ -112,7 +100,7 @@ func (s *ProjectKeysService) RotateKafkaPassword(ctx context.Context, projectKey
 	if password.IsZero() {
 		password = NewSecret(GeneratePassword())
 	}
-	_, err := s.Update(ctx, projectKeyID, UpdateProjectKeyParams{KafkaPassword: Value(password)})
+	_, err := s.update(ctx, "ProjectKeys.RotateKafkaPassword", projectKeyID, UpdateProjectKeyParams{KafkaPassword: Value(password)})
 	return password, err
 }
 
@@ -166,7 +154,7 @@ func (s *ProjectKeysService) AddAPIAccess(ctx context.Context, projectKeyID stri
 	default:
 		update.RoleIDs = Value(params.RoleIDs)
 	}
-	if err := update.validate(projectKeyID); err != nil {
+	if err := update.validate("ProjectKeys.AddAPIAccess", projectKeyID); err != nil {
 		return nil, err
 	}
 	before, err := s.Get(ctx, projectKeyID)
@@ -178,7 +166,7 @@ func (s *ProjectKeysService) AddAPIAccess(ctx context.Context, projectKeyID stri
 			projectKeyID, before.APIClientID, ErrConflict)
 	}
 
-	res, err := s.Update(ctx, projectKeyID, update)
+	res, err := s.update(ctx, "ProjectKeys.AddAPIAccess", projectKeyID, update)
 	if err == nil {
 		if res.NewAPICredentials == nil || res.NewAPICredentials.ClientSecret.IsZero() {
 			return nil, &APIAccessLostError{ProjectKeyID: projectKeyID, ClientID: res.APIClientID,
@@ -213,7 +201,7 @@ type ToolScoping struct {
 // allow-list (which overrides the rest) and the block-list. Fields left
 // unset are not changed; Null clears them. The change is safe to resend.
 func (s *ProjectKeysService) SetToolScoping(ctx context.Context, projectKeyID string, scoping ToolScoping) (*UpdateProjectKeyResult, error) {
-	return s.Update(ctx, projectKeyID, UpdateProjectKeyParams{
+	return s.update(ctx, "ProjectKeys.SetToolScoping", projectKeyID, UpdateProjectKeyParams{
 		ToolProfile: scoping.Profile, AllowedTools: scoping.AllowedTools, BlockedTools: scoping.BlockedTools,
 	})
 }

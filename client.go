@@ -60,14 +60,27 @@ func NewClient(opts ...Option) (*Client, error) {
 		c.logger = cfg.logger
 	}
 
-	inner := &http.Client{Timeout: DefaultAttemptTimeout}
+	// The inner client is ours, even when the caller gave one: a shallow
+	// copy of what matters (transport, cookie jar), never the caller's
+	// redirect policy, and no Client.Timeout. The per-attempt timeout is a
+	// context deadline set by authTransport, because Client.Timeout over a
+	// wrapped transport sends net/http down its legacy cancellation path
+	// (a timer and two goroutines per attempt).
+	inner := &http.Client{CheckRedirect: refuseRedirect}
 	var rt http.RoundTripper = defaultTransport()
+	attemptTimeout := DefaultAttemptTimeout
 	if hc := cfg.httpClient; hc != nil {
-		inner.Timeout, inner.Jar, inner.CheckRedirect = hc.Timeout, hc.Jar, hc.CheckRedirect
+		inner.Jar = hc.Jar
 		rt = hc.Transport
 		if rt == nil {
 			rt = http.DefaultTransport
 		}
+		if hc.Timeout > 0 {
+			attemptTimeout = hc.Timeout
+		}
+	}
+	if cfg.attemptTimeout > 0 {
+		attemptTimeout = cfg.attemptTimeout
 	}
 	c.tokens = newTokenSource(c, cfg.credentials[0])
 	if cfg.adminTenantID != "" {
@@ -76,7 +89,11 @@ func NewClient(opts ...Option) (*Client, error) {
 	if cfg.adminServiceID != "" {
 		c.adminServiceID = []string{cfg.adminServiceID}
 	}
-	c.transport = &authTransport{base: rt, scheme: base.Scheme, host: base.Host, tokens: c.tokens}
+	_, boundsBodies := rt.(*http.Transport)
+	c.transport = &authTransport{
+		base: rt, scheme: base.Scheme, host: base.Host, tokens: c.tokens,
+		attemptTimeout: attemptTimeout, boundsBodies: boundsBodies,
+	}
 	inner.Transport = c.transport
 
 	c.retry = &retryablehttp.Client{
@@ -86,7 +103,8 @@ func NewClient(opts ...Option) (*Client, error) {
 		RetryWaitMax:   cfg.maxWait,
 		RetryMax:       cfg.maxAttempts - 1,
 		CheckRetry:     c.checkRetry,
-		Backoff:        c.backoff,
+		Backoff:        noBackoff,
+		PrepareRetry:   c.waitBeforeRetry,
 		ErrorHandler:   keepLastResponse,
 		RequestLogHook: c.logAttempt,
 	}

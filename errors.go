@@ -1,6 +1,7 @@
 package streamkap
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -39,6 +40,11 @@ var (
 	// example, hand out a second shown-once secret). Read the key back with
 	// Get before deciding what to do; see the README section "Reliability".
 	ErrOutcomeUnknown = errors.New("streamkap: outcome unknown: the request may have been applied")
+	// ErrRedirect: the API (or something between it and the client)
+	// answered with a redirect (HTTP 3xx). The SDK never follows one: the
+	// API has no redirect for a well-formed request, and following it
+	// would send credentials and bodies where the caller never pointed.
+	ErrRedirect = errors.New("streamkap: redirect refused")
 )
 
 // APIError is an HTTP error answer from the Streamkap API.
@@ -126,6 +132,8 @@ func (e *APIError) Is(target error) bool {
 			detailSays(e.Detail, "creating", "deleting", "delete_failed", "delete failed", "not ready")
 	case ErrValidation:
 		return e.StatusCode == http.StatusUnprocessableEntity
+	case ErrRedirect:
+		return e.StatusCode >= 300 && e.StatusCode <= 399
 	}
 	return false
 }
@@ -334,4 +342,46 @@ func causeText(err error) string {
 		return ""
 	}
 	return ": " + strings.TrimPrefix(err.Error(), "streamkap: ")
+}
+
+// errorKind names the kind of an error for log records: a fixed word,
+// never the error's text (which holds ids and server text).
+func errorKind(err error) string {
+	var reqErr *RequestError
+	var apiErr *APIError
+	switch {
+	case errors.Is(err, ErrOutcomeUnknown):
+		return "outcome_unknown"
+	case errors.Is(err, ErrSecretLost):
+		return "secret_lost"
+	case errors.Is(err, ErrValidation):
+		return "validation"
+	case errors.Is(err, ErrNotFound):
+		return "not_found"
+	case errors.Is(err, ErrUnauthorized):
+		return "unauthorized"
+	case errors.Is(err, ErrForbidden):
+		return "forbidden"
+	case errors.Is(err, ErrConflict):
+		return "conflict"
+	case errors.Is(err, ErrRateLimited):
+		return "rate_limited"
+	case errors.Is(err, ErrKeyNotReady):
+		return "key_not_ready"
+	case errors.Is(err, ErrRedirect):
+		return "redirect"
+	case errors.Is(err, ErrMalformedResponse):
+		return "malformed_response"
+	case errors.Is(err, ErrResponseTooLarge):
+		return "response_too_large"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	case errors.As(err, &apiErr):
+		return "api_error"
+	case errors.As(err, &reqErr):
+		return "transport"
+	}
+	return "error"
 }

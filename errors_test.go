@@ -186,7 +186,8 @@ func TestErrorKindsAreDistinct(t *testing.T) {
 
 func TestSnippet(t *testing.T) {
 	t.Parallel()
-	assert.Equal(t, "a b c", snippet([]byte("  a \n\t b\r\nc  ")))
-	assert.Equal(t, strings.Repeat("é", maxSnippetRunes)+"…", snippet([]byte(strings.Repeat("é", maxSnippetRunes+5))))
-	assert.Equal(t, "", snippet(nil))
+	var r redactor
+	assert.Equal(t, "a b c", r.snippet([]byte("  a \n\t b\r\nc  ")))
+	assert.Equal(t, strings.Repeat("é", maxSnippetRunes)+"…", r.snippet([]byte(strings.Repeat("é", maxSnippetRunes+5))))
+	assert.Equal(t, "", r.snippet(nil))
 }

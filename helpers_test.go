@@ -2,6 +2,7 @@ package streamkap
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -153,6 +154,34 @@ func jsonResponder(status int, body string, headers ...string) httpmock.Responde
 }
 
 func errorResponder(err error) httpmock.Responder { return httpmock.NewErrorResponder(err) }
+
+// updateAnswer answers a PATCH as the API does: the key, and the new
+// credentials when the body adds Kafka access (kafka_config) or API access
+// (permission_ids, or role_ids on this Kafka-only key).
+func updateAnswer(id string) httpmock.Responder {
+	return func(req *http.Request) (*http.Response, error) {
+		var body struct {
+			KafkaConfig *struct {
+				Username string `json:"username"`
+			} `json:"kafka_config"`
+			RoleIDs       []string `json:"role_ids"`
+			PermissionIDs []string `json:"permission_ids"`
+		}
+		if req.Body != nil {
+			_ = json.NewDecoder(req.Body).Decode(&body)
+		}
+		out := map[string]any{"id": id, "name": "k", "service_id": "svc-1", "status": "active"}
+		if body.KafkaConfig != nil {
+			out["kafka_username"] = body.KafkaConfig.Username
+			out["new_kafka_credentials"] = map[string]any{"username": body.KafkaConfig.Username, "bootstrap_servers": "kafka.test:9092"}
+		}
+		if body.RoleIDs != nil || body.PermissionIDs != nil {
+			out["api_client_id"] = "cid-1"
+			out["new_api_credentials"] = map[string]any{"client_id": "cid-1", "client_secret": plantedNewAPISecret}
+		}
+		return httpmock.NewJsonResponse(200, out)
+	}
+}
 
 // keyJSON is a minimal update response for key id.
 func keyJSON(id string) string {

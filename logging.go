@@ -11,37 +11,54 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 )
 
-// Events go to the caller's slog.Logger with fixed keys. They carry the
-// path template, never the path, query, headers or bodies, so no id, token
+// Events go to the caller's slog.Logger with fixed keys (README, "Logging").
+// They carry the route template and error kinds, never a path (it holds
+// ids), a query, a header, a body or an error's text, so that no id, token
 // or secret can reach a log.
 
-// logAttempt is the retry loop's RequestLogHook: one event per attempt.
+// logAttempt is the retry loop's RequestLogHook: the first attempt of a
+// call is a debug event (retries are logged by waitBeforeRetry).
 func (c *Client) logAttempt(_ retryablehttp.Logger, req *http.Request, attempt int) {
-	if c.logger == nil {
+	if c.logger == nil || attempt > 0 {
 		return
 	}
 	ctx := req.Context()
 	st := stateFrom(ctx)
-	if st == nil {
+	if st == nil || !c.logger.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
-	if attempt == 0 {
-		if c.logger.Enabled(ctx, slog.LevelDebug) {
-			c.logger.LogAttrs(ctx, slog.LevelDebug, "streamkap request",
-				slog.String("method", st.call.method), slog.String("route", st.call.route))
-		}
-		return
-	}
-	if c.logger.Enabled(ctx, slog.LevelInfo) {
-		c.logger.LogAttrs(ctx, slog.LevelInfo, "streamkap retry",
-			slog.String("method", st.call.method), slog.String("route", st.call.route),
-			slog.Int("attempt", attempt+1))
-	}
+	c.logger.LogAttrs(ctx, slog.LevelDebug, "streamkap request",
+		slog.String("method", st.call.method), slog.String("route", st.call.route))
 }
 
-// logDone records how a call ended.
+// logRetry records a retry: what the failed attempt met (a status or a
+// transport failure kind), its number, and the wait before the next one.
+func (c *Client) logRetry(ctx context.Context, st *callState) {
+	if c.logger == nil || !c.logger.Enabled(ctx, slog.LevelInfo) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("method", st.call.method),
+		slog.String("route", st.call.route),
+		slog.Int("attempt", st.retries),
+		slog.Duration("wait", st.nextWait),
+	}
+	if st.lastFailure != "" {
+		attrs = append(attrs, slog.String("error_kind", st.lastFailure))
+	} else {
+		attrs = append(attrs, slog.Int("status", st.lastStatus))
+	}
+	c.logger.LogAttrs(ctx, slog.LevelInfo, "streamkap retry", attrs...)
+}
+
+// logDone records how a call ended: at debug level when it succeeded, at
+// warn level with the error's kind when it failed.
 func (c *Client) logDone(ctx context.Context, st *callState, status int, requestID string, err error) {
-	if c.logger == nil || !c.logger.Enabled(ctx, slog.LevelDebug) {
+	level := slog.LevelDebug
+	if err != nil {
+		level = slog.LevelWarn
+	}
+	if c.logger == nil || !c.logger.Enabled(ctx, level) {
 		return
 	}
 	attrs := []slog.Attr{
@@ -55,17 +72,22 @@ func (c *Client) logDone(ctx context.Context, st *callState, status int, request
 		attrs = append(attrs, slog.String("request_id", requestID))
 	}
 	if err != nil {
-		attrs = append(attrs, slog.String("error", err.Error()))
+		attrs = append(attrs, slog.String("error_kind", errorKind(err)))
 	}
-	c.logger.LogAttrs(ctx, slog.LevelDebug, "streamkap done", attrs...)
+	c.logger.LogAttrs(ctx, level, "streamkap done", attrs...)
+}
+
+// warn records a problem that does not fail the call.
+func (c *Client) warn(msg string, attrs ...slog.Attr) {
+	if c.logger == nil {
+		return
+	}
+	c.logger.LogAttrs(context.Background(), slog.LevelWarn, msg, attrs...)
 }
 
 // logUndecodedField notes a response field skipped by tolerant decoding.
 func (c *Client) logUndecodedField(field, jsonKind string) {
-	if c.logger == nil {
-		return
-	}
-	c.logger.LogAttrs(context.Background(), slog.LevelWarn, "streamkap response field skipped: unexpected type",
+	c.warn("streamkap response field skipped: unexpected type",
 		slog.String("field", jsonFieldPath(field)), slog.String("json_type", jsonKindName(jsonKind)))
 }
 

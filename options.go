@@ -1,12 +1,14 @@
 package streamkap
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -46,6 +48,7 @@ type config struct {
 	minWait, maxWait time.Duration
 	maxRetryAfter    time.Duration
 	maxResponseBytes int64
+	attemptTimeout   time.Duration // 0: the caller's Client.Timeout, or the default
 	logger           *slog.Logger
 	adminTenantID    string
 	adminServiceID   string
@@ -70,9 +73,12 @@ func WithBaseURL(rawURL string) Option {
 
 // WithHTTPClient makes the client send its requests through hc's transport,
 // inside the SDK's retry loop, so that tracing (otelhttp), proxies and
-// custom TLS keep working and see every attempt. hc's Timeout applies to
-// each attempt, and its CheckRedirect and Jar are kept. hc itself is not
-// modified.
+// custom TLS keep working and see every attempt. hc's Timeout, when set,
+// becomes the per-attempt timeout (unless [WithAttemptTimeout] sets one);
+// when it is zero, as in &http.Client{Transport: otelhttp.NewTransport(...)},
+// the default per-attempt timeout still applies. hc's Jar is kept; its
+// CheckRedirect is not: the client never follows a redirect. hc itself is
+// not modified.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) {
 		if hc == nil {
@@ -83,12 +89,28 @@ func WithHTTPClient(hc *http.Client) Option {
 	}
 }
 
+// WithAttemptTimeout bounds each attempt of a call, from sending the
+// request to reading the last byte of the answer (default
+// [DefaultAttemptTimeout], or the Timeout of the client given to
+// [WithHTTPClient]). The context of the call bounds the whole call,
+// retries and waits included.
+func WithAttemptTimeout(d time.Duration) Option {
+	return func(c *config) {
+		if d <= 0 {
+			c.problemf("WithAttemptTimeout: %v is not positive", d)
+			return
+		}
+		c.attemptTimeout = d
+	}
+}
+
 // WithUserAgent appends suffix (for example "my-app/1.2") to the SDK's
-// User-Agent header.
+// User-Agent header. A suffix with a control character (a line break
+// would split the header) is refused.
 func WithUserAgent(suffix string) Option {
 	return func(c *config) {
-		if strings.ContainsAny(suffix, "\r\n") {
-			c.problemf("WithUserAgent: the suffix contains a line break")
+		if !validHeaderValue(suffix) {
+			c.problemf("WithUserAgent: the suffix contains a control character")
 			return
 		}
 		c.userAgentSuffix = strings.TrimSpace(suffix)
@@ -157,23 +179,27 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithAdminTenant sends X-Admin-Tenant-Id on every request, for
-// cross-tenant administration by Streamkap staff.
+// cross-tenant administration by Streamkap staff. An id with a control
+// character is refused.
 func WithAdminTenant(tenantID string) Option {
 	return func(c *config) { c.adminTenantID = tenantID }
 }
 
 // WithAdminService sends X-Admin-Service-Id on every request, for
-// cross-service administration by Streamkap staff.
+// cross-service administration by Streamkap staff. An id with a control
+// character is refused.
 func WithAdminService(serviceID string) Option {
 	return func(c *config) { c.adminServiceID = serviceID }
 }
 
 // WithToken authenticates with a bearer token obtained elsewhere. The client
-// cannot renew it: once it expires, calls fail with [ErrUnauthorized].
+// cannot renew it: once it expires, calls fail with [ErrUnauthorized]. A
+// token that cannot be sent in a header (empty, or with spaces or control
+// characters, such as a trailing newline read from a file) is refused.
 func WithToken(token string) Option {
 	return func(c *config) {
-		if token == "" {
-			c.problemf("WithToken: the token is empty")
+		if !validToken(token) {
+			c.problemf("WithToken: the token is empty or contains spaces or control characters")
 			return
 		}
 		c.credentials = append(c.credentials, credentials{kind: "WithToken", token: NewSecret(token)})
@@ -264,6 +290,12 @@ func newConfig(opts []Option) *config {
 	if c.baseURL == "" {
 		c.baseURL = DefaultBaseURL
 	}
+	if !validHeaderValue(c.adminTenantID) {
+		c.problemf("the admin tenant id contains a control character")
+	}
+	if !validHeaderValue(c.adminServiceID) {
+		c.problemf("the admin service id contains a control character")
+	}
 	switch len(c.credentials) {
 	case 0:
 		c.problemf("no credentials: use WithClientCredentials, WithCredentialFile, WithCredentialFileData, WithToken, or WithEnvironment with %s and %s set", EnvClientID, EnvSecret)
@@ -301,22 +333,27 @@ func (c *config) applyEnvironment() {
 }
 
 // parseBaseURL checks a base URL and returns it without a trailing slash.
+// Its errors never quote user information or a query: a URL that does
+// not parse is not quoted at all, and others are quoted without them.
 func parseBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
-		return nil, fmt.Errorf("base URL %q does not parse", raw)
+		return nil, errors.New("the base URL does not parse as a URL (it is not shown: it may hold a password)")
 	}
+	shown := *u
+	shown.User, shown.RawQuery, shown.ForceQuery, shown.Fragment, shown.RawFragment = nil, "", false, "", "" // may hold credentials
+	quoted := strconv.Quote(escapeControls(shown.String()))
 	switch {
 	case u.Scheme != "https" && u.Scheme != "http":
-		return nil, fmt.Errorf("base URL %q: the scheme must be https", u.Redacted())
+		return nil, fmt.Errorf("base URL %s: the scheme must be https", quoted)
 	case u.Host == "" || u.Hostname() == "":
-		return nil, fmt.Errorf("base URL %q has no host", u.Redacted())
+		return nil, fmt.Errorf("base URL %s has no host", quoted)
 	case u.User != nil:
-		return nil, fmt.Errorf("base URL %q carries user information; use a credential option", u.Redacted())
+		return nil, fmt.Errorf("base URL %s carries user information (not shown); use a credential option", quoted)
 	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
-		return nil, fmt.Errorf("base URL %q has a query or fragment", u.Redacted())
+		return nil, fmt.Errorf("base URL %s has a query or fragment", quoted)
 	case u.Scheme == "http" && !isLoopback(u.Hostname()):
-		return nil, fmt.Errorf("base URL %q: plain http is allowed only for a loopback host; use https", u.Redacted())
+		return nil, fmt.Errorf("base URL %s: plain http is allowed only for a loopback host; use https", quoted)
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = strings.TrimRight(u.RawPath, "/")

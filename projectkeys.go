@@ -2,9 +2,13 @@ package streamkap
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -62,12 +66,16 @@ type UpdateProjectKeyParams struct {
 }
 
 // KafkaConfig describes the Kafka user to create when adding Kafka access.
-// Empty fields are left out and take the server's defaults.
+// Empty optional fields are left out and take the server's defaults.
 type KafkaConfig struct {
-	// Username is the SASL username (lowercase letters, digits and '-').
+	// Username is the SASL username, required: 1 to 24 lowercase letters,
+	// digits or '-'. (This rule is inferred from Streamkap's Kafka user
+	// rules; the Project Keys reference does not state it.)
 	Username string
-	// Password is the SASL password. Choosing it yourself means you hold it
-	// even if the response is lost.
+	// Password is the SASL password, 12 to 128 characters. When zero, the
+	// SDK generates one ([GeneratePassword]) and sends it: a Kafka password
+	// is always chosen client-side, so the caller holds it even when the
+	// answer is lost (see [KafkaOutcomeUnknownError]).
 	Password Secret
 	// WhitelistIPs is a comma-separated IP/CIDR allow-list; empty allows any IP.
 	WhitelistIPs string
@@ -138,7 +146,7 @@ func (s *ProjectKeysService) List(ctx context.Context, opts *ListProjectKeysOpti
 	var keys []ProjectKey
 	err = s.client.do(ctx, &call{
 		method: http.MethodGet, route: "/project-keys", path: "/project-keys", query: q,
-		idempotent: true, out: &keys,
+		idempotent: true, out: &keys, check: func() error { return checkKeys(keys) },
 	})
 	if err != nil {
 		return nil, err
@@ -163,7 +171,7 @@ func (s *ProjectKeysService) Get(ctx context.Context, projectKeyID string) (*Pro
 	key := &wire.ProjectKeyDetail
 	err := s.client.do(ctx, &call{
 		method: http.MethodGet, route: "/project-keys/{project_key_id}", path: keyPath(projectKeyID),
-		idempotent: true, out: wire,
+		idempotent: true, out: wire, check: func() error { return key.check() },
 	})
 	if err != nil {
 		return nil, err
@@ -172,18 +180,53 @@ func (s *ProjectKeysService) Get(ctx context.Context, projectKeyID string) (*Pro
 	return key, nil
 }
 
-func keyPath(projectKeyID string) string { return "/project-keys/" + escapePathSegment(projectKeyID) }
-
-// validateKeyID refuses an empty key id before any I/O.
-func validateKeyID(operation, projectKeyID string) error {
-	if projectKeyID == "" {
-		return &ValidationError{Operation: operation, Fields: []FieldError{emptyKeyID()}}
+// check refuses a key without an id: no key is valid without one, and
+// another endpoint's answer (or {}) decodes that way.
+func (k *ProjectKey) check() error {
+	if k.ID == "" {
+		return errMissing("key id")
 	}
 	return nil
 }
 
-func emptyKeyID() FieldError {
-	return FieldError{Loc: []string{"path", "project_key_id"}, Msg: "must not be empty", Type: "missing"}
+func checkKeys(keys []ProjectKey) error {
+	for i := range keys {
+		if err := keys[i].check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func keyPath(projectKeyID string) string { return "/project-keys/" + url.PathEscape(projectKeyID) }
+
+// validateKeyID refuses, before any I/O, a key id that cannot name one key.
+func validateKeyID(operation, projectKeyID string) error {
+	if problem, ok := checkKeyID(projectKeyID); !ok {
+		return &ValidationError{Operation: operation, Fields: []FieldError{problem}}
+	}
+	return nil
+}
+
+// checkKeyID reports what is wrong with a key id, if anything. The SDK
+// escapes an id into one path segment, but the API decodes the path before
+// routing: "K/" would reach key K (after a redirect), "K/mcp-config"
+// another endpoint, and "." or ".." a parent path. Such ids, and ids with
+// a backslash or a control character, cannot name a key, so they are
+// refused rather than sent.
+func checkKeyID(id string) (FieldError, bool) {
+	loc := []string{"path", "project_key_id"}
+	switch {
+	case id == "":
+		return FieldError{Loc: loc, Msg: "must not be empty", Type: "missing"}, false
+	case id == "." || id == "..":
+		return FieldError{Loc: loc, Msg: `must not be "." or ".."`, Type: "invalid_id"}, false
+	case strings.ContainsAny(id, `/\`):
+		return FieldError{Loc: loc, Msg: "must not contain / or \\ (the API decodes the path before routing)", Type: "invalid_id"}, false
+	case strings.ContainsFunc(id, isControl):
+		return FieldError{Loc: loc, Msg: "must not contain control characters", Type: "invalid_id"}, false
+	}
+	return FieldError{}, true
 }
 
 // Update changes a Project Key (PATCH /project-keys/{project_key_id}). The
@@ -193,11 +236,28 @@ func emptyKeyID() FieldError {
 // Adding Kafka access (KafkaConfig) or API access (RoleIDs or
 // PermissionIDs on a Kafka-only key) returns the new plaintext secret in
 // NewKafkaCredentials or NewAPICredentials: this is the only time the API
-// shows it. If such an update fails with [ErrOutcomeUnknown], read the key
-// with Get before trying again.
+// shows it. A Kafka password is always chosen client-side (generated when
+// KafkaConfig has none), and NewKafkaCredentials.Password is the password
+// in effect. If such an update fails with [ErrOutcomeUnknown], read the key
+// with Get before trying again; when it added Kafka access, the error is a
+// [*KafkaOutcomeUnknownError] holding the password that was sent.
 func (s *ProjectKeysService) Update(ctx context.Context, projectKeyID string, params UpdateProjectKeyParams) (*UpdateProjectKeyResult, error) {
-	if err := params.validate(projectKeyID); err != nil {
+	return s.update(ctx, "ProjectKeys.Update", projectKeyID, params)
+}
+
+// update is Update in the name of operation, for the helpers built on it.
+func (s *ProjectKeysService) update(ctx context.Context, operation, projectKeyID string, params UpdateProjectKeyParams) (*UpdateProjectKeyResult, error) {
+	if err := params.validate(operation, projectKeyID); err != nil {
 		return nil, err
+	}
+	// A Kafka user is never created with a password the caller does not hold.
+	var kafka *KafkaConfig
+	if kc, ok := params.KafkaConfig.Get(); ok {
+		if kc.Password.IsZero() {
+			kc.Password = NewSecret(GeneratePassword())
+			params.KafkaConfig = Value(kc)
+		}
+		kafka = &kc
 	}
 	wire := &struct {
 		UpdateProjectKeyResult
@@ -214,25 +274,76 @@ func (s *ProjectKeysService) Update(ctx context.Context, projectKeyID string, pa
 		idempotent: !params.addsCapability(),
 		secrets:    params.secrets(),
 		out:        wire,
+		check:      func() error { return result.check(&params, kafka) },
 	})
 	if err != nil {
+		if kafka != nil && errors.Is(err, ErrOutcomeUnknown) {
+			return nil, &KafkaOutcomeUnknownError{Operation: operation, ProjectKeyID: projectKeyID,
+				Username: kafka.Username, Password: kafka.Password, Err: err}
+		}
 		return nil, err
 	}
 	if result.Warnings == nil {
 		result.Warnings = []string{}
 	}
+	if kafka != nil {
+		// The password in effect is the one sent, whatever the answer echoed.
+		if result.NewKafkaCredentials == nil {
+			result.NewKafkaCredentials = &KafkaCredentials{Username: kafka.Username, BootstrapServers: result.KafkaProxyEndpoint}
+		}
+		result.NewKafkaCredentials.Password = kafka.Password
+	}
 	result.TokenTTL = wire.ttl()
 	return result, nil
 }
 
-// escapePathSegment escapes an id for use as one path segment. "." and ".."
-// are escaped too, so that no id can climb to another endpoint.
-func escapePathSegment(id string) string {
-	switch id {
-	case ".":
-		return "%2E"
-	case "..":
-		return "%2E%2E"
+// check refuses an update answer that lacks what the update must return:
+// the key's id, and the evidence of the access it added. (A role change
+// on a Kafka-only key also adds API access, but only a read of the key
+// beforehand can tell; AddAPIAccess does that.)
+func (r *UpdateProjectKeyResult) check(params *UpdateProjectKeyParams, kafka *KafkaConfig) error {
+	switch {
+	case r.ID == "":
+		return errMissing("the key's id")
+	case kafka != nil && r.NewKafkaCredentials == nil && r.KafkaUsername != kafka.Username:
+		return errMissing("new_kafka_credentials, or the new Kafka user")
+	case params.PermissionIDs.IsSet() && (r.NewAPICredentials == nil || r.NewAPICredentials.ClientSecret.IsZero()):
+		return errMissing("new_api_credentials with the new client secret")
 	}
-	return url.PathEscape(id)
+	return nil
 }
+
+// errMissing says that a successful answer lacks something it must carry.
+func errMissing(what string) error {
+	return fmt.Errorf("%w: the answer has no %s", ErrMalformedResponse, what)
+}
+
+// KafkaOutcomeUnknownError is returned when an update that adds Kafka
+// access (Update with KafkaConfig, AddKafkaAccess) may have been applied
+// but its answer was lost. The password was chosen client-side, so nothing
+// is lost: if Get shows the Kafka user Username on the key, Password is
+// its password. It matches ErrOutcomeUnknown and unwraps to the failure.
+type KafkaOutcomeUnknownError struct {
+	// Operation is the method that sent the update, e.g. "ProjectKeys.Update".
+	Operation    string
+	ProjectKeyID string
+	// Username is the Kafka user the update creates.
+	Username string
+	// Password is the password that was sent: the user's password if it exists.
+	Password Secret
+	// Err is the failure.
+	Err error
+}
+
+// Error says what may have happened and where the password is.
+func (e *KafkaOutcomeUnknownError) Error() string {
+	return "streamkap: " + e.Operation + ": Kafka user " + strconv.Quote(e.Username) + " may have been added to key " + e.ProjectKeyID +
+		"; if Get shows it, its password is the one that was sent (the error's Password field)" + causeText(e.Err)
+}
+
+// Unwrap returns the failure.
+func (e *KafkaOutcomeUnknownError) Unwrap() error { return e.Err }
+
+// Is matches ErrOutcomeUnknown.
+func (e *KafkaOutcomeUnknownError) Is(target error) bool { return target == ErrOutcomeUnknown }
+

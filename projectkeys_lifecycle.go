@@ -46,7 +46,7 @@ func (p *CreateProjectKeyParams) validate() error {
 		v.ids([]string{"body", "permission_ids"}, p.PermissionIDs, 1)
 	}
 	if p.KafkaConfig != nil {
-		v.acls([]string{"body", "kafka_config", "kafka_acls"}, p.KafkaConfig.KafkaACLs)
+		v.kafkaConfig([]string{"body", "kafka_config"}, p.KafkaConfig)
 	}
 	if p.ToolProfile != "" && !p.ToolProfile.IsKnown() {
 		v.add(errUnknownToolProfile())
@@ -92,12 +92,18 @@ func (p *CreateProjectKeyParams) appendJSON(buf []byte) []byte {
 // CreateOutcomeUnknownError is returned by Create when the request may
 // have created the key but its answer, and with it the shown-once
 // credential file, was lost. The SDK never sends a create twice. Look for
-// the key with [ProjectKeysService.FindByName]: if it exists, its secrets
-// cannot be shown again, so delete it and create it anew. The error
-// matches ErrOutcomeUnknown and unwraps to the *APIError or *RequestError.
+// the key with [ProjectKeysService.FindByName]: if it exists, its API
+// client secret cannot be shown again, so delete it and create it anew. Its
+// Kafka password, if it has a Kafka user, was chosen client-side and is
+// here. The error matches ErrOutcomeUnknown and unwraps to the *APIError or
+// *RequestError.
 type CreateOutcomeUnknownError struct {
 	// Name is the name of the key that may exist now.
 	Name string
+	// KafkaUsername and KafkaPassword are the Kafka user the create asked
+	// for and the password that was sent; empty for a key without Kafka access.
+	KafkaUsername string
+	KafkaPassword Secret
 	// Err is the failure.
 	Err error
 }
@@ -122,23 +128,54 @@ func (s *ProjectKeysService) Create(ctx context.Context, params CreateProjectKey
 	if err := params.validate(); err != nil {
 		return nil, err
 	}
-	body := params.appendJSON(make([]byte, 0, 256))
+	// A Kafka user is never created with a password the caller does not
+	// hold. The caller's KafkaConfig is copied, not changed.
 	var secrets []string
-	if params.KafkaConfig != nil && !params.KafkaConfig.Password.IsZero() {
-		secrets = append(secrets, params.KafkaConfig.Password.Reveal())
+	if params.KafkaConfig != nil {
+		kc := *params.KafkaConfig
+		if kc.Password.IsZero() {
+			kc.Password = NewSecret(GeneratePassword())
+		}
+		params.KafkaConfig = &kc
+		secrets = append(secrets, kc.Password.Reveal())
 	}
+	body := params.appendJSON(make([]byte, 0, 256))
 	file := &CredentialFile{}
 	err := s.client.do(ctx, &call{
 		method: http.MethodPost, route: "/project-keys", path: "/project-keys", body: body,
 		idempotent: false, secrets: secrets, out: file, raw: &file.raw,
+		check: func() error { return file.checkCreated(&params) },
 	})
 	if err != nil {
 		if errors.Is(err, ErrOutcomeUnknown) {
-			return nil, &CreateOutcomeUnknownError{Name: params.Name, Err: err}
+			e := &CreateOutcomeUnknownError{Name: params.Name, Err: err}
+			if kc := params.KafkaConfig; kc != nil {
+				e.KafkaUsername, e.KafkaPassword = kc.Username, kc.Password
+			}
+			return nil, e
 		}
 		return nil, err
 	}
 	return file, nil
+}
+
+// checkCreated refuses a create answer that lacks the key's id or a
+// credential section the create asked for. A Kafka password the answer
+// does not echo is the one that was sent.
+func (f *CredentialFile) checkCreated(params *CreateProjectKeyParams) error {
+	switch {
+	case f.ProjectKeyID == "":
+		return errMissing("project_key_id")
+	case (params.RoleIDs != nil || params.PermissionIDs != nil) && (f.API == nil || f.API.ClientID == "" || f.API.ClientSecret.IsZero()):
+		return errMissing("API credentials (api.client_id and api.client_secret)")
+	case params.KafkaConfig != nil && (f.Kafka == nil || f.Kafka.Username == ""):
+		return errMissing("Kafka credentials (kafka.username)")
+	}
+	if params.KafkaConfig != nil && f.Kafka.Password.IsZero() {
+		f.Kafka.Password = params.KafkaConfig.Password
+		f.raw = Secret{} // the delivered bytes lack it: RevealJSON encodes the fields
+	}
+	return nil
 }
 
 // FindByName returns the keys named name (names need not be unique), for
@@ -202,6 +239,12 @@ func (s *ProjectKeysService) MCPConfig(ctx context.Context, projectKeyID string)
 	err := s.client.do(ctx, &call{
 		method: http.MethodGet, route: "/project-keys/{project_key_id}/mcp-config",
 		path: keyPath(projectKeyID) + "/mcp-config", idempotent: true, out: cfg,
+		check: func() error {
+			if cfg.ProjectKeyID == "" {
+				return errMissing("project_key_id")
+			}
+			return nil
+		},
 	})
 	if err != nil {
 		return nil, err

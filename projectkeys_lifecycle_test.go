@@ -76,7 +76,9 @@ func TestCreateValidates(t *testing.T) {
 		fields[i] = f.Field() + "/" + f.Type
 	}
 	assert.Equal(t, []string{"name/string_too_short", "permission_ids/mutually_exclusive", "role_ids/too_short",
-		"kafka_config.kafka_acls.0.topic_name/missing", "kafka_config.kafka_acls.0.operation/missing", "tool_profile/enum",
+		"kafka_config.username/string_pattern_mismatch",
+		"kafka_config.kafka_acls.0.topic_name/missing", "kafka_config.kafka_acls.0.operation/missing",
+		"kafka_config.kafka_acls.0.resource_pattern_type/missing", "tool_profile/enum",
 		"allowed_tools.0/string_too_short"}, fields)
 	assert.Empty(t, h.all())
 }

@@ -50,20 +50,20 @@ func TestListOfNothing(t *testing.T) {
 func TestGet(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	h.on(http.MethodGet, "/project-keys/pk%2F1", jsonResponder(200, `{
-		"id":"pk/1","name":"a","service_id":"s","status":"active","kafka_username":"u",
+	h.on(http.MethodGet, "/project-keys/pk%201", jsonResponder(200, `{
+		"id":"pk 1","name":"a","service_id":"s","status":"active","kafka_username":"u",
 		"kafka_acls":[{"name":"orders","operation":"READ","resource_pattern_type":"LITERAL","resource":"TOPIC"}],
 		"whitelist_ips":"10.0.0.0/8","kafka_proxy_endpoint":"kafka:32400","schema_proxy_endpoint":"schema:32401",
 		"token_ttl_seconds":900}`))
-	key, err := h.c.ProjectKeys.Get(context.Background(), "pk/1")
+	key, err := h.c.ProjectKeys.Get(context.Background(), "pk 1")
 	require.NoError(t, err)
-	assert.Equal(t, "pk/1", key.ID)
+	assert.Equal(t, "pk 1", key.ID)
 	assert.Equal(t, []KafkaACL{{TopicName: "orders", Operation: OperationRead, ResourcePatternType: PatternLiteral, Resource: ResourceTopic}}, key.KafkaACLs)
 	assert.Equal(t, "10.0.0.0/8", key.WhitelistIPs)
 	assert.Equal(t, "kafka:32400", key.KafkaProxyEndpoint)
 	assert.Equal(t, "schema:32401", key.SchemaProxyEndpoint)
 	assert.Equal(t, 15*time.Minute, key.TokenTTL)
-	assert.Len(t, h.sent(http.MethodGet, "/project-keys/pk%2F1"), 1)
+	assert.Len(t, h.sent(http.MethodGet, "/project-keys/pk%201"), 1)
 }
 
 func TestGetRefusesAnEmptyID(t *testing.T) {

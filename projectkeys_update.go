@@ -13,11 +13,11 @@ const (
 )
 
 // validate checks every rule the API documents that needs no server state,
-// and reports all problems at once.
-func (p *UpdateProjectKeyParams) validate(projectKeyID string) error {
+// and reports all problems at once, in the name of operation.
+func (p *UpdateProjectKeyParams) validate(operation, projectKeyID string) error {
 	var v validator
-	if projectKeyID == "" {
-		v.add(emptyKeyID())
+	if problem, ok := checkKeyID(projectKeyID); !ok {
+		v.add(problem)
 	}
 	if !p.anySet() {
 		v.add(FieldError{Loc: []string{"body"}, Msg: "set at least one field to update", Type: "missing"})
@@ -38,7 +38,7 @@ func (p *UpdateProjectKeyParams) validate(projectKeyID string) error {
 		v.acls([]string{"body", "kafka_acls"}, acls)
 	}
 	if kc, ok := p.KafkaConfig.Get(); ok {
-		v.acls([]string{"body", "kafka_config", "kafka_acls"}, kc.KafkaACLs)
+		v.kafkaConfig([]string{"body", "kafka_config"}, &kc)
 		if p.KafkaPassword.IsSet() {
 			v.add(FieldError{Loc: []string{"body", "kafka_password"}, Msg: "kafka_config adds a Kafka user and kafka_password rotates an existing one's password: send them in separate updates", Type: "mutually_exclusive"})
 		}
@@ -56,7 +56,7 @@ func (p *UpdateProjectKeyParams) validate(projectKeyID string) error {
 	if tools, ok := p.BlockedTools.Get(); ok {
 		v.ids([]string{"body", "blocked_tools"}, tools, 0)
 	}
-	return v.err("ProjectKeys.Update")
+	return v.err(operation)
 }
 
 func (p *UpdateProjectKeyParams) anySet() bool {
@@ -172,7 +172,8 @@ func (v *validator) ids(loc []string, ids []string, minItems int) {
 	}
 }
 
-// acls checks that every ACL names a resource and an operation.
+// acls checks that every ACL names a resource, an operation and a
+// pattern type.
 func (v *validator) acls(loc []string, acls []KafkaACL) {
 	for i, a := range acls {
 		if a.TopicName == "" {
@@ -181,7 +182,43 @@ func (v *validator) acls(loc []string, acls []KafkaACL) {
 		if a.Operation == "" {
 			v.add(FieldError{Loc: locAt(loc, strconv.Itoa(i), "operation"), Msg: "must not be empty", Type: "missing"})
 		}
+		if a.ResourcePatternType == "" {
+			v.add(FieldError{Loc: locAt(loc, strconv.Itoa(i), "resource_pattern_type"), Msg: "must not be empty (LITERAL or PREFIXED)", Type: "missing"})
+		}
 	}
+}
+
+// kafkaConfig checks a Kafka user to create. A zero password is allowed:
+// the SDK generates one before sending.
+func (v *validator) kafkaConfig(loc []string, kc *KafkaConfig) {
+	if !validKafkaUsername(kc.Username) {
+		v.add(FieldError{Loc: locAt(loc, "username"),
+			Msg:  "must be 1 to " + strconv.Itoa(maxKafkaUsernameLen) + " lowercase letters, digits or '-'",
+			Type: "string_pattern_mismatch"})
+	}
+	if !kc.Password.IsZero() {
+		// Only the length is reported: a message never quotes a password.
+		v.length(locAt(loc, "password"), kc.Password.Reveal(), minKafkaPasswordRunes, maxKafkaPasswordRunes)
+	}
+	v.acls(locAt(loc, "kafka_acls"), kc.KafkaACLs)
+}
+
+// maxKafkaUsernameLen and the alphabet of validKafkaUsername are inferred
+// from Streamkap's Kafka user rules (lowercase, Terraform's 24-character
+// limit); the Project Keys docs do not state them.
+const maxKafkaUsernameLen = 24
+
+func validKafkaUsername(name string) bool {
+	if name == "" || len(name) > maxKafkaUsernameLen {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+			return false
+		}
+	}
+	return true
 }
 
 // locAt returns a new location: loc followed by more.

@@ -42,9 +42,10 @@ func TestUpdateSendsExactlyTheFieldsSet(t *testing.T) {
 		})}, `{"kafka_config":{"username":"ingest-bot","password":"` + plantedKafkaPass + `","whitelist_ips":"10.0.0.1",
 			"kafka_acls":[{"topic_name":"orders.","operation":"READ","resource_pattern_type":"PREFIXED","resource":"TOPIC"}],
 			"is_create_schema_registry":true}}`},
-		{"kafka_config minimal", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: "bot"})}, `{"kafka_config":{"username":"bot"}}`},
+		// A Kafka password is always the caller's: none given, one is generated.
+		{"kafka_config minimal", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: "bot"})}, `{"kafka_config":{"username":"bot","password":"<generated>"}}`},
 		{"kafka_config with empty ACL list", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: "bot", KafkaACLs: []KafkaACL{}})},
-			`{"kafka_config":{"username":"bot","kafka_acls":[]}}`},
+			`{"kafka_config":{"username":"bot","password":"<generated>","kafka_acls":[]}}`},
 		{"kafka_password", UpdateProjectKeyParams{KafkaPassword: Value(NewSecret(plantedKafkaPass))}, `{"kafka_password":"` + plantedKafkaPass + `"}`},
 		{"tool_profile", UpdateProjectKeyParams{ToolProfile: NullableValue(ToolProfileReadOnly)}, `{"tool_profile":"read-only"}`},
 		{"tool_profile null", UpdateProjectKeyParams{ToolProfile: Null[ToolProfile]()}, `{"tool_profile":null}`},
@@ -70,14 +71,28 @@ func TestUpdateSendsExactlyTheFieldsSet(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t)
-			h.on(http.MethodPatch, "/project-keys/pk-1", jsonResponder(200, keyJSON("pk-1")))
+			h.on(http.MethodPatch, "/project-keys/pk-1", updateAnswer("pk-1"))
 
-			_, err := h.c.ProjectKeys.Update(context.Background(), "pk-1", tc.params)
+			res, err := h.c.ProjectKeys.Update(context.Background(), "pk-1", tc.params)
 			require.NoError(t, err)
 
 			sent := h.sent(http.MethodPatch, "/project-keys/pk-1")
 			require.Len(t, sent, 1)
-			assert.JSONEq(t, tc.want, sent[0].Body)
+			body := sent[0].Body
+			if strings.Contains(tc.want, "<generated>") {
+				var wire struct {
+					KafkaConfig struct {
+						Password string `json:"password"`
+					} `json:"kafka_config"`
+				}
+				require.NoError(t, jsonUnmarshal(body, &wire))
+				generated := wire.KafkaConfig.Password
+				assert.Len(t, generated, 32)
+				require.NotNil(t, res.NewKafkaCredentials)
+				assert.Equal(t, generated, res.NewKafkaCredentials.Password.Reveal(), "the result holds the password that was sent")
+				body = strings.Replace(body, generated, "<generated>", 1)
+			}
+			assert.JSONEq(t, tc.want, body)
 			assert.Equal(t, "application/json", sent[0].Header.Get("Content-Type"))
 			assert.Equal(t, "application/json", sent[0].Header.Get("Accept"))
 			assert.Equal(t, "Bearer "+plantedTokenPrefix+"1", sent[0].Header.Get("Authorization"))
@@ -90,11 +105,8 @@ func TestUpdateEscapesTheKeyIDAsOnePathSegment(t *testing.T) {
 	t.Parallel()
 	cases := map[string]string{
 		"pk-1":          "/project-keys/pk-1",
-		"a/b":           "/project-keys/a%2Fb",
-		"..":            "/project-keys/%2E%2E",
-		".":             "/project-keys/%2E",
-		"../auth/roles": "/project-keys/..%2Fauth%2Froles",
 		"x?y=1#z":       "/project-keys/x%3Fy=1%23z",
+		"...":           "/project-keys/...",
 		"100%":          "/project-keys/100%25",
 		"a b":           "/project-keys/a%20b",
 		"clé-ключ":      "/project-keys/cl%C3%A9-%D0%BA%D0%BB%D1%8E%D1%87",
@@ -190,7 +202,7 @@ func TestUpdateSkipsAFieldOfAnUnexpectedTypeAndKeepsTheSecret(t *testing.T) {
 	h.on(http.MethodPatch, "/project-keys/pk-1", jsonResponder(200, `{"id":"pk-1","name":{"unexpected":1},
 		"roles":"not-a-list","token_ttl_seconds":"soon",
 		"new_kafka_credentials":{"username":"u","password":"`+plantedKafkaPass+`"}}`))
-	res, err := h.c.ProjectKeys.Update(context.Background(), "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: "u"})})
+	res, err := h.c.ProjectKeys.Update(context.Background(), "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: "u", Password: NewSecret(plantedKafkaPass)})})
 	require.NoError(t, err)
 	assert.Equal(t, "pk-1", res.ID)
 	require.NotNil(t, res.NewKafkaCredentials)
@@ -249,8 +261,30 @@ func TestUpdateValidatesBeforeSending(t *testing.T) {
 			[]FieldError{{Loc: []string{"body", "allowed_tools", "1"}, Type: "string_too_short"}, {Loc: []string{"body", "blocked_tools", "0"}, Type: "string_too_short"}}},
 		{"ACL without name or operation", "pk-1", UpdateProjectKeyParams{KafkaACLs: Value([]KafkaACL{{ResourcePatternType: PatternLiteral}})},
 			[]FieldError{{Loc: []string{"body", "kafka_acls", "0", "topic_name"}, Type: "missing"}, {Loc: []string{"body", "kafka_acls", "0", "operation"}, Type: "missing"}}},
-		{"ACL in kafka_config", "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{KafkaACLs: []KafkaACL{{TopicName: "t"}}})},
+		{"ACL without pattern type", "pk-1", UpdateProjectKeyParams{KafkaACLs: Value([]KafkaACL{{TopicName: "t", Operation: OperationRead}})},
+			[]FieldError{{Loc: []string{"body", "kafka_acls", "0", "resource_pattern_type"}, Type: "missing"}}},
+		{"ACL in kafka_config", "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: "u", KafkaACLs: []KafkaACL{{TopicName: "t", ResourcePatternType: PatternLiteral}}})},
 			[]FieldError{{Loc: []string{"body", "kafka_config", "kafka_acls", "0", "operation"}, Type: "missing"}}},
+		{"kafka_config without username", "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{})},
+			[]FieldError{{Loc: []string{"body", "kafka_config", "username"}, Type: "string_pattern_mismatch"}}},
+		{"kafka_config username with capitals", "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: "Ingest"})},
+			[]FieldError{{Loc: []string{"body", "kafka_config", "username"}, Type: "string_pattern_mismatch"}}},
+		{"kafka_config username too long", "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: strings.Repeat("a", 25)})},
+			[]FieldError{{Loc: []string{"body", "kafka_config", "username"}, Type: "string_pattern_mismatch"}}},
+		{"kafka_config password too short", "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: "u", Password: NewSecret("short")})},
+			[]FieldError{{Loc: []string{"body", "kafka_config", "password"}, Type: "string_too_short"}}},
+		{"kafka_config password too long", "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: "u", Password: NewSecret(strings.Repeat("p", 129))})},
+			[]FieldError{{Loc: []string{"body", "kafka_config", "password"}, Type: "string_too_long"}}},
+		{"key id with a slash", "pk-1/", UpdateProjectKeyParams{Name: Value("n")},
+			[]FieldError{{Loc: []string{"path", "project_key_id"}, Type: "invalid_id"}}},
+		{"key id naming another endpoint", "pk-1/mcp-config", UpdateProjectKeyParams{Name: Value("n")},
+			[]FieldError{{Loc: []string{"path", "project_key_id"}, Type: "invalid_id"}}},
+		{"key id with a backslash", `pk\1`, UpdateProjectKeyParams{Name: Value("n")},
+			[]FieldError{{Loc: []string{"path", "project_key_id"}, Type: "invalid_id"}}},
+		{"key id dot-dot", "..", UpdateProjectKeyParams{Name: Value("n")},
+			[]FieldError{{Loc: []string{"path", "project_key_id"}, Type: "invalid_id"}}},
+		{"key id with a line break", "pk-1\r\n", UpdateProjectKeyParams{Name: Value("n")},
+			[]FieldError{{Loc: []string{"path", "project_key_id"}, Type: "invalid_id"}}},
 		{"every problem at once", "", UpdateProjectKeyParams{Name: Value(""), RoleIDs: Value([]string{}), PermissionIDs: Value([]string{"p"}), ToolProfile: NullableValue(ToolProfile("x"))},
 			[]FieldError{
 				{Loc: []string{"path", "project_key_id"}, Type: "missing"},

@@ -38,6 +38,10 @@ type call struct {
 	// kept for writing to disk byte for byte); it is a Secret because such
 	// a body carries plaintext secrets.
 	raw *Secret
+	// check, when set, runs after out is decoded and refuses an answer that
+	// lacks what the operation must return (the key id, a shown-once
+	// secret): a 2xx is not a success unless it carries them.
+	check func() error
 
 	// state is how the call went, filled in by do, for callers that need
 	// more than the error. It lives in the call to save an allocation.
@@ -56,8 +60,18 @@ type callState struct {
 	start time.Time
 	sends int // requests handed to the network, 401 replays included
 	// maybeApplied: some attempt ended in a way that leaves open whether the
-	// server acted on it (a transport error after sending, or a 5xx).
+	// server acted on it (a transport error after sending, a 5xx, a 1xx or
+	// 3xx answer). Once set it stays set: a later attempt's answer cannot
+	// tell what an earlier one did.
 	maybeApplied bool
+	// redirectHost is the host a redirect's Location named, for the error.
+	redirectHost string
+	// The retry plan, for the wait and its log record: how many retries so
+	// far, the wait before the next attempt, and what the last attempt met.
+	retries     int
+	nextWait    time.Duration
+	lastStatus  int
+	lastFailure string // kind of transport failure, "" after an answer
 }
 
 type callStateKey struct{}
@@ -108,7 +122,7 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 			c.logDone(ctx, st, 0, "", err)
 			return err
 		}
-		req.Header["Authorization"] = tok.header
+		req.Header["Authorization"] = tok.header()
 	}
 
 	resp, err := c.retry.Do(req)
@@ -119,6 +133,9 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 	}
 	defer resp.Body.Close()
 	requestID := resp.Header.Get("X-Request-Id")
+	if requestID != "" {
+		requestID = c.redactorFor(st).snippet([]byte(requestID))
+	}
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		err := c.apiError(st, resp, requestID)
@@ -128,6 +145,21 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 	err = c.decodeSuccess(st, resp, requestID)
 	c.logDone(ctx, st, resp.StatusCode, requestID, err)
 	return err
+}
+
+// redactorFor knows every secret the client holds that may still be valid
+// and every secret the call carries.
+func (c *Client) redactorFor(st *callState) redactor {
+	return newRedactor(c.tokens.secrets(), st.call.secrets)
+}
+
+// leavesOutcomeOpen reports whether an answer with this status leaves open
+// whether a write was applied. Only a 2xx says it was, and only a 4xx or a
+// 501 says it was not: a 5xx may come after the change, and a 1xx or 3xx
+// is outside the API's contract (it never redirects a well-formed
+// request), so whatever sent it may have passed the write on first.
+func leavesOutcomeOpen(status int) bool {
+	return status < 200 || (status >= 300 && status <= 399) || (status >= 500 && status != http.StatusNotImplemented)
 }
 
 // transportError turns a failure to get an answer into a typed error.
@@ -147,29 +179,86 @@ func (c *Client) transportError(st *callState, err error) error {
 		Method:         st.call.method,
 		Path:           st.call.path,
 		Attempts:       st.sends,
-		Err:            err,
+		Err:            sanitizeCause(err, c.redactorFor(st)),
 		outcomeUnknown: st.write && st.maybeApplied,
 	}
 }
 
-// apiError reads an error answer (size-capped) and types it.
+// sanitizeCause returns err, or, when its text carries a secret or control
+// characters (net/http quotes what a server sent in some of its errors), a
+// stand-in with the redacted text that still matches the error kinds a
+// caller tests for. The original is dropped, so that no printer, however
+// deep it looks, can find the server's text.
+func sanitizeCause(err error, redact redactor) error {
+	if err == nil {
+		return nil
+	}
+	text := err.Error()
+	clean := redact.text(text)
+	if clean == text {
+		return err
+	}
+	out := &sanitizedError{msg: clean}
+	for _, kind := range [...]error{context.Canceled, context.DeadlineExceeded, io.ErrUnexpectedEOF, io.EOF, ErrMalformedResponse, ErrResponseTooLarge} {
+		if errors.Is(err, kind) {
+			out.kinds = append(out.kinds, kind)
+		}
+	}
+	return out
+}
+
+// sanitizedError stands in for a cause whose text had to be redacted.
+type sanitizedError struct {
+	msg   string
+	kinds []error
+}
+
+func (e *sanitizedError) Error() string { return e.msg }
+
+// Is matches the kinds the original matched.
+func (e *sanitizedError) Is(target error) bool {
+	for _, k := range e.kinds {
+		if k == target {
+			return true
+		}
+	}
+	return false
+}
+
+// apiError reads an error answer (size-capped) and types it. A write
+// whose answer, or any earlier attempt, leaves its outcome open says so,
+// whatever this last answer was.
 func (c *Client) apiError(st *callState, resp *http.Response, requestID string) error {
-	buf := getBuffer()
-	defer putBuffer(buf)
-	_ = readBody(resp.Body, maxErrorBodyBytes, buf) // what could be read is enough for an error
 	e := &APIError{
-		StatusCode: resp.StatusCode,
-		Method:     st.call.method,
-		Path:       st.call.path,
-		RequestID:  requestID,
-		Attempts:   st.sends,
-		// A 5xx leaves open whether a write was applied; a 501 says it was not.
-		outcomeUnknown: st.write && resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented,
+		StatusCode:     resp.StatusCode,
+		Method:         st.call.method,
+		Path:           st.call.path,
+		RequestID:      requestID,
+		Attempts:       st.sends,
+		outcomeUnknown: st.write && (st.maybeApplied || leavesOutcomeOpen(resp.StatusCode)),
+	}
+	redact := c.redactorFor(st)
+	switch {
+	case resp.StatusCode < 200:
+		// A 1xx that reaches here (101 Switching Protocols) hands over the
+		// raw connection, which no deadline bounds: never read it.
+		e.Detail = "an informational answer where a final one was expected"
+		return e
+	case resp.StatusCode <= 399:
+		drain(resp.Body)
+		e.Detail = "the answer is a redirect, which the SDK never follows"
+		if st.redirectHost != "" {
+			e.Detail += " (Location host: " + redact.snippet([]byte(st.redirectHost)) + ")"
+		}
+		return e
 	}
 	if d, ok := retry.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 		e.RetryAfter = d
 	}
-	parseErrorBody(e, buf.Bytes(), newRedactor(append(c.tokens.secrets(), st.call.secrets...)))
+	buf := getBuffer()
+	defer putBuffer(buf)
+	_ = readBody(resp.Body, maxErrorBodyBytes, buf) // what could be read is enough for an error
+	parseErrorBody(e, buf.Bytes(), redact)
 	return e
 }
 
@@ -201,6 +290,11 @@ func (c *Client) decodeSuccess(st *callState, resp *http.Response, requestID str
 	}
 	if st.call.raw != nil {
 		*st.call.raw = NewSecret(string(bytes.TrimSpace(buf.Bytes())))
+	}
+	if st.call.check != nil {
+		if err := st.call.check(); err != nil {
+			return fail(err)
+		}
 	}
 	return nil
 }

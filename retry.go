@@ -27,8 +27,11 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	idempotent := st != nil && st.call.idempotent // unknown calls fail safe
 	if err != nil {
 		var authErr *tokenError
-		if errors.As(err, &authErr) {
-			return false, nil // the exchange ran its own retries
+		if errors.As(err, &authErr) || errors.Is(err, errOtherHost) {
+			return false, nil // the exchange ran its own retries; another host is never tried
+		}
+		if st != nil {
+			st.lastFailure = retry.TransportKind(err)
 		}
 		sent := !retry.NeverSent(err)
 		if sent && st != nil {
@@ -37,15 +40,19 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		if ctx.Err() != nil {
 			return false, ctx.Err()
 		}
-		if retry.Permanent(err) {
+		if retry.Permanent(err) || (sent && !idempotent) {
 			return false, nil
 		}
-		return !sent || idempotent, nil
+		c.planRetry(st, 0, false)
+		return true, nil
 	}
 
 	code := resp.StatusCode
-	if code >= 500 && code != http.StatusNotImplemented && st != nil {
-		st.maybeApplied = true
+	if st != nil {
+		st.lastFailure, st.lastStatus = "", code
+		if leavesOutcomeOpen(code) {
+			st.maybeApplied = true
+		}
 	}
 	switch code {
 	case http.StatusTooManyRequests:
@@ -56,7 +63,8 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	default:
 		return false, nil
 	}
-	if wait, ok := retry.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+	wait, hinted := retry.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	if hinted {
 		if wait > c.maxRetryAfter {
 			return false, nil
 		}
@@ -64,16 +72,49 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 			return false, nil
 		}
 	}
+	c.planRetry(st, wait, hinted)
 	return true, nil
 }
 
-// backoff honours Retry-After (checkRetry already refused waits above the
-// cap) and otherwise waits a jittered exponential time.
-func (c *Client) backoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
-	if resp != nil {
-		if wait, ok := retry.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
-			return min(wait, c.maxRetryAfter)
-		}
+// planRetry chooses the wait before the next attempt: the server's
+// Retry-After when it gave one (already checked against the cap), or a
+// jittered exponential backoff.
+func (c *Client) planRetry(st *callState, retryAfter time.Duration, hinted bool) {
+	if st == nil {
+		return
 	}
-	return retry.Exponential(lo, hi, attempt)
+	if hinted {
+		st.nextWait = retryAfter
+	} else {
+		st.nextWait = retry.Exponential(c.retry.RetryWaitMin, c.retry.RetryWaitMax, st.retries)
+	}
+	st.retries++
 }
+
+// waitBeforeRetry is the retry loop's PrepareRetry: it runs once the failed
+// attempt's body is closed (so its connection is free), logs the retry
+// with the wait planRetry chose, and waits, returning at once if the
+// call's context ends. The retry loop's own Backoff is zero: the wait is
+// chosen where the call's state is known, so that the log can tell it.
+func (c *Client) waitBeforeRetry(req *http.Request) error {
+	ctx := req.Context()
+	st := stateFrom(ctx)
+	if st == nil {
+		return nil
+	}
+	c.logRetry(ctx, st)
+	if st.nextWait <= 0 {
+		return ctx.Err()
+	}
+	timer := time.NewTimer(st.nextWait)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}
+
+// noBackoff is the retry loop's Backoff; see waitBeforeRetry.
+func noBackoff(time.Duration, time.Duration, int, *http.Response) time.Duration { return 0 }

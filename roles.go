@@ -15,7 +15,15 @@ type RolesService struct {
 // List returns the roles (GET /auth/roles).
 func (s *RolesService) List(ctx context.Context) ([]Role, error) {
 	var roles []Role
-	err := s.client.do(ctx, &call{method: http.MethodGet, route: "/auth/roles", path: "/auth/roles", idempotent: true, out: &roles})
+	err := s.client.do(ctx, &call{method: http.MethodGet, route: "/auth/roles", path: "/auth/roles", idempotent: true, out: &roles,
+		check: func() error {
+			for _, r := range roles {
+				if r.ID == "" {
+					return errMissing("role id")
+				}
+			}
+			return nil
+		}})
 	if err != nil {
 		return nil, err
 	}

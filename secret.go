@@ -18,13 +18,19 @@ const redacted = "[REDACTED]"
 // always a deliberate, greppable act.
 //
 // The zero Secret is empty. Secrets are cheap to copy; copies share the same
-// plaintext.
+// plaintext and compare equal with ==. Two Secrets made separately from the
+// same plaintext are not ==: compare them with [Secret.Equal].
 type Secret struct {
-	// The plaintext sits behind a pointer so that even reflection-based
-	// printers that cannot call our methods (fmt on an unexported field of
-	// another struct) print an address, never the characters.
-	p *string
+	// The plaintext sits inside a closure: reflection-based printers that
+	// ignore our methods (fmt on an unexported field, go-spew with
+	// DisableMethods, testify's diffs) can follow the pointer but print a
+	// func value as an address, never the characters. The pointer keeps
+	// Secret comparable with ==.
+	h *secretHolder
 }
+
+// secretHolder hides a plaintext from reflection.
+type secretHolder struct{ reveal func() string }
 
 // NewSecret wraps a plaintext credential so that it cannot be printed,
 // logged or marshalled by accident.
@@ -32,21 +38,21 @@ func NewSecret(plaintext string) Secret {
 	if plaintext == "" {
 		return Secret{}
 	}
-	return Secret{p: &plaintext}
+	return Secret{h: &secretHolder{reveal: func() string { return plaintext }}}
 }
 
 // Reveal returns the plaintext. Call it only where the plaintext must leave
 // the program on purpose: a Kafka client configuration, a secret store, a
 // credential file written with [CredentialFile.WriteFile].
 func (s Secret) Reveal() string {
-	if s.p == nil {
+	if s.h == nil {
 		return ""
 	}
-	return *s.p
+	return s.h.reveal()
 }
 
 // IsZero reports whether the Secret is empty.
-func (s Secret) IsZero() bool { return s.p == nil || *s.p == "" }
+func (s Secret) IsZero() bool { return s.h == nil }
 
 // Len returns the length of the plaintext in bytes, which is safe to show.
 func (s Secret) Len() int { return len(s.Reveal()) }

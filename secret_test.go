@@ -135,7 +135,7 @@ var exportedTypes = []any{
 	ACLPatternType(""), ACLResource(""), KafkaACL{}, Role{}, User{}, ProjectKey{}, APICredentials{},
 	KafkaCredentials{}, Timestamp{}, CredentialFile{}, ProjectKeyDetail{}, ListProjectKeysOptions{}, UpdateProjectKeyParams{}, KafkaConfig{},
 	UpdateProjectKeyResult{}, ProjectKeysService{}, Client{}, Option(nil), APIError{}, FieldError{},
-	ValidationError{}, RequestError{}, ConfigError{}, CreateProjectKeyParams{}, CreateOutcomeUnknownError{},
+	ValidationError{}, RequestError{}, ConfigError{}, CreateProjectKeyParams{}, CreateOutcomeUnknownError{}, KafkaOutcomeUnknownError{},
 	MCPConfig{}, KeyStateError{}, WaitOptions{}, RolesService{}, UnknownRoleError{}, AddKafkaAccessParams{},
 	KafkaAccess{}, AddAPIAccessParams{}, APIAccessLostError{}, ToolScoping{},
 }

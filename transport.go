@@ -1,32 +1,67 @@
 package streamkap
 
 import (
+	"context"
+	"errors"
+	"io"
 	"net/http"
 	"strings"
+	"time"
 )
 
-// authTransport runs inside the retry loop, once per attempt. Client.do
-// puts the bearer token and the admin headers on each request; this
-// transport makes sure they go only to the configured host (never to
-// another, redirects included), that an attempt carries the current token
-// (it may have been renewed since), counts what it sends, and after a 401
-// renews the token once and replays the request once. It copies a request
-// only when it must change it, as the RoundTripper contract asks.
+// authTransport runs inside the retry loop, once per attempt. It bounds the
+// attempt with the per-attempt timeout (a context deadline that ends when
+// the body is closed), refuses to send anything to a host other than the
+// configured one, hides a redirect's Location from net/http so that no
+// redirect is ever followed, makes sure an attempt carries the current
+// token (it may have been renewed since Client.do set it), counts what it
+// sends, and after a 401 renews the token once and replays the request
+// once. It copies a request only when it must change it, as the
+// RoundTripper contract asks.
 type authTransport struct {
 	base         http.RoundTripper // the caller's transport, or ours
 	scheme, host string
 	tokens       tokenSource
+	// attemptTimeout bounds each attempt, body included.
+	attemptTimeout time.Duration
+	// boundsBodies is true when base is an *http.Transport, which ends a
+	// body read when the request's context ends; other transports get a
+	// watcher that closes the body at the deadline.
+	boundsBodies bool
 }
 
-// credentialHeaders are the headers that must not leave the configured host.
-var credentialHeaders = [...]string{"Authorization", "X-Admin-Tenant-Id", "X-Admin-Service-Id"}
+// errOtherHost is what an attempt to reach another host gets. The client
+// follows no redirect and builds every URL from its base URL, so this is a
+// last line of defence, not a path any call takes.
+var errOtherHost = errors.New("streamkap: refusing to send a request to a host other than the base URL's")
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	st := stateFrom(req.Context())
 	if !t.ownHost(req) {
-		t.countSend(st)
-		return t.base.RoundTrip(withoutCredentials(req))
+		return nil, errOtherHost
 	}
+	st := stateFrom(req.Context())
+	ctx, cancel := context.WithTimeout(req.Context(), t.attemptTimeout)
+	req = req.WithContext(ctx)
+	resp, err := t.roundTrip(req, st)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		hideRedirect(req, resp, st)
+	}
+	body := &attemptBody{ReadCloser: resp.Body, cancel: cancel}
+	if !t.boundsBodies {
+		rc := resp.Body
+		body.stop = context.AfterFunc(ctx, func() { _ = rc.Close() })
+	}
+	resp.Body = body
+	return resp, nil
+}
+
+// roundTrip sends one attempt with the current token, and replays it once
+// after a 401.
+func (t *authTransport) roundTrip(req *http.Request, st *callState) (*http.Response, error) {
 	if st == nil || st.call.noAuth {
 		t.countSend(st)
 		return t.base.RoundTrip(req)
@@ -69,12 +104,45 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.send(&replay, st, fresh)
 }
 
+// hideRedirect removes a redirect's Location, so that net/http returns the
+// answer instead of following it, and notes the host it named (only the
+// host, for the error).
+func hideRedirect(req *http.Request, resp *http.Response, st *callState) {
+	loc := resp.Header.Get("Location")
+	resp.Header.Del("Location")
+	if st == nil || loc == "" {
+		return
+	}
+	if u, err := req.URL.Parse(loc); err == nil && u.Host != "" {
+		st.redirectHost = u.Host
+	} else {
+		st.redirectHost = "(unreadable)"
+	}
+}
+
+// attemptBody ends the attempt's context, and its watcher, when closed.
+type attemptBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+	stop   func() bool // nil when the transport bounds body reads itself
+}
+
+func (b *attemptBody) Close() error {
+	err := b.ReadCloser.Close()
+	if b.stop != nil {
+		b.stop()
+	}
+	b.cancel()
+	return err
+}
+
 // send sends req with tok, copying it only if it carries another token.
 func (t *authTransport) send(req *http.Request, st *callState, tok accessToken) (*http.Response, error) {
-	if !sameHeaderValue(req.Header["Authorization"], tok.header) {
+	header := tok.header()
+	if !sameHeaderValue(req.Header["Authorization"], header) {
 		out := *req
 		out.Header = req.Header.Clone()
-		out.Header["Authorization"] = tok.header
+		out.Header["Authorization"] = header
 		req = &out
 	}
 	t.countSend(st)
@@ -87,22 +155,6 @@ func sameHeaderValue(a, b []string) bool {
 	return len(a) == 1 && len(b) == 1 && &a[0] == &b[0]
 }
 
-// withoutCredentials returns req, or a copy of it without the credential
-// headers if it has any.
-func withoutCredentials(req *http.Request) *http.Request {
-	for _, h := range credentialHeaders {
-		if _, ok := req.Header[h]; ok {
-			out := *req
-			out.Header = req.Header.Clone()
-			for _, h := range credentialHeaders {
-				delete(out.Header, h)
-			}
-			return &out
-		}
-	}
-	return req
-}
-
 func (t *authTransport) countSend(st *callState) {
 	if st != nil {
 		st.sends++
@@ -113,3 +165,8 @@ func (t *authTransport) countSend(st *callState) {
 func (t *authTransport) ownHost(req *http.Request) bool {
 	return req.URL.Scheme == t.scheme && strings.EqualFold(req.URL.Host, t.host)
 }
+
+// refuseRedirect is the inner http.Client's CheckRedirect. The transport
+// already hides Location, so net/http never gets this far; this stays as
+// the second lock on the same door.
+func refuseRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }

@@ -101,3 +101,27 @@ func Permanent(err error) bool {
 	retry, _ := retryablehttp.DefaultRetryPolicy(context.Background(), nil, err)
 	return !retry
 }
+
+// TransportKind names a transport failure for logs, without its text
+// (which can quote what a server sent): "dns", "dial", "tls", "timeout",
+// "canceled" or "connection".
+func TransportKind(err error) string {
+	var dnsErr *net.DNSError
+	var certErr *tls.CertificateVerificationError
+	var recordErr tls.RecordHeaderError
+	var opErr *net.OpError
+	var netErr net.Error
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return "timeout"
+	case errors.As(err, &dnsErr):
+		return "dns"
+	case errors.As(err, &certErr), errors.As(err, &recordErr):
+		return "tls"
+	case errors.As(err, &opErr) && (opErr.Op == "dial" || opErr.Op == "proxyconnect"):
+		return "dial"
+	}
+	return "connection"
+}

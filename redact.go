@@ -1,0 +1,218 @@
+package streamkap
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Every text that comes from the server or from net/http (error details,
+// field locations and codes, request ids, Location hosts, HTML pages,
+// transport error messages) passes through one redactor before it is cut,
+// folded or stored in an error. The redactor knows every secret the client
+// holds that may still be valid and every secret the call carried, and
+// blanks each in every form a server might echo it: as sent, JSON-escaped,
+// percent-encoded and base64-encoded (at any alignment inside a longer
+// base64 text). It then escapes control characters, so that an error
+// string stays on one line and cannot forge log records.
+
+// minRedactedLen is the shortest secret the redactor looks for: shorter
+// ones would blank ordinary words. Real secrets are far longer.
+const minRedactedLen = 6
+
+// minBase64Core is the shortest base64 fragment of a secret worth matching.
+const minBase64Core = 8
+
+// redactor blanks secrets out of server text and escapes control characters.
+type redactor struct {
+	needles []string // every form of every secret, longest first
+}
+
+// newRedactor builds a redactor for the given plaintexts.
+func newRedactor(secrets ...[]string) redactor {
+	var needles []string
+	add := func(s string) {
+		if len(s) >= minRedactedLen {
+			needles = append(needles, s)
+		}
+	}
+	for _, list := range secrets {
+		for _, secret := range list {
+			if len(secret) < minRedactedLen {
+				continue
+			}
+			add(secret)
+			add(jsonEscaped(secret))
+			add(url.QueryEscape(secret))
+			add(url.PathEscape(secret))
+			for _, core := range base64Cores(secret) {
+				add(core)
+			}
+		}
+	}
+	slices.SortFunc(needles, func(a, b string) int { return len(b) - len(a) })
+	return redactor{needles: slices.Compact(needles)}
+}
+
+// base64Cores returns the parts of the base64 encoding of secret that are
+// the same wherever the secret sits in a longer encoded text: one for each
+// of the three byte alignments, in the standard and URL alphabets.
+func base64Cores(secret string) []string {
+	var out []string
+	for offset := range 3 {
+		padded := strings.Repeat("\x00", offset) + secret
+		enc := base64.RawStdEncoding.EncodeToString([]byte(padded))
+		first := (8*offset + 5) / 6           // the first character made only of the secret's bits
+		last := 8 * (offset + len(secret)) / 6 // the characters before this one are complete
+		if last-first < minBase64Core {
+			continue
+		}
+		core := enc[first:last]
+		out = append(out, core)
+		if urlCore := strings.NewReplacer("+", "-", "/", "_").Replace(core); urlCore != core {
+			out = append(out, urlCore)
+		}
+	}
+	return out
+}
+
+// text redacts s and escapes its control characters.
+func (r redactor) text(s string) string {
+	return escapeControls(r.blank(s))
+}
+
+// blank replaces every known secret in s with the placeholder.
+func (r redactor) blank(s string) string {
+	for _, needle := range r.needles {
+		if strings.Contains(s, needle) {
+			s = strings.ReplaceAll(s, needle, redacted)
+		}
+	}
+	return s
+}
+
+// snippet returns the start of a body as one printable line: redacted
+// first, then folded and cut, so that neither can split a secret out of
+// the redactor's sight.
+func (r redactor) snippet(body []byte) string {
+	return escapeControls(foldAndCut(r.blank(string(body)), maxSnippetRunes))
+}
+
+// json redacts a JSON value. It redacts the decoded strings, keys
+// included, so that a secret spelled with JSON escapes is caught too;
+// the result is re-encoded, which escapes control characters.
+func (r redactor) json(raw []byte) []byte {
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return []byte(strconv.Quote(r.text(string(raw))))
+	}
+	out, err := json.Marshal(r.walk(v))
+	if err != nil {
+		return nil
+	}
+	return out
+}
+
+func (r redactor) walk(v any) any {
+	switch v := v.(type) {
+	case string:
+		return r.blank(v)
+	case []any:
+		for i := range v {
+			v[i] = r.walk(v[i])
+		}
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, item := range v {
+			out[r.blank(k)] = r.walk(item)
+		}
+		return out
+	}
+	return v
+}
+
+// jsonEscaped is how s appears inside a JSON string.
+func jsonEscaped(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b[1 : len(b)-1])
+}
+
+// maxSnippetRunes bounds how much of a non-JSON error body an error keeps.
+const maxSnippetRunes = 200
+
+// foldAndCut turns runs of white space and unprintable characters into
+// one space and keeps at most limit runes, marking a cut with "…".
+func foldAndCut(s string, limit int) string {
+	var b strings.Builder
+	space := false
+	runes := 0
+	for len(s) > 0 && runes < limit {
+		r, size := utf8.DecodeRuneInString(s)
+		s = s[size:]
+		if r == utf8.RuneError || unicode.IsSpace(r) || !unicode.IsPrint(r) {
+			space = b.Len() > 0
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+			runes++
+		}
+		b.WriteRune(r)
+		runes++
+	}
+	if len(s) > 0 {
+		b.WriteString("…")
+	}
+	return b.String()
+}
+
+// escapeControls writes control characters (C0, DEL, C1, the Unicode line
+// and paragraph separators, bidirectional overrides) and invalid UTF-8 as
+// Go escapes, so that server text printed in an error or a log record
+// stays on one line and shows what it is.
+func escapeControls(s string) string {
+	clean := true
+	for _, r := range s {
+		if isControl(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b.WriteString(`\x`)
+			b.WriteString(strconv.FormatUint(uint64(s[i])|0x100, 16)[1:])
+		case isControl(r):
+			q := strconv.QuoteRuneToASCII(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+func isControl(r rune) bool {
+	switch {
+	case r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0:
+		return true
+	case r == '\u2028', r == '\u2029', r == utf8.RuneError:
+		return true
+	case r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069', r == '\u200e', r == '\u200f', r == '\u061c':
+		return true // bidirectional controls can make a line read as another
+	}
+	return false
+}
