@@ -24,9 +24,20 @@ type Client struct {
 	adminTenantID    []string // nil when not set
 	adminServiceID   []string
 	maxRetryAfter    time.Duration
+	minWait, maxWait time.Duration
 	maxResponseBytes int64
 	logger           *slog.Logger // nil when events are discarded
 
+	// wire returns the retry loop, the transport and the token cache. They
+	// sit behind a func so that reflection-based printers (go-spew, testify's
+	// diffs) cannot walk into them: the token cache holds credentials, and
+	// the connection pool's write buffers hold the last requests sent,
+	// bearer header included.
+	wire func() *clientWire
+}
+
+// clientWire is the part of a Client that talks to the network.
+type clientWire struct {
 	retry     *retryablehttp.Client
 	transport *authTransport
 	tokens    tokenSource
@@ -54,8 +65,12 @@ func NewClient(opts ...Option) (*Client, error) {
 		baseURL:          base.String(),
 		userAgent:        []string{userAgent(cfg.userAgentSuffix)},
 		maxRetryAfter:    cfg.maxRetryAfter,
+		minWait:          cfg.minWait,
+		maxWait:          cfg.maxWait,
 		maxResponseBytes: cfg.maxResponseBytes,
 	}
+	w := &clientWire{}
+	c.wire = func() *clientWire { return w }
 	if cfg.logger != nil && cfg.logger.Handler() != slog.DiscardHandler {
 		c.logger = cfg.logger
 	}
@@ -82,7 +97,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	if cfg.attemptTimeout > 0 {
 		attemptTimeout = cfg.attemptTimeout
 	}
-	c.tokens = newTokenSource(c, cfg.credentials[0])
+	w.tokens = newTokenSource(c, cfg.credentials[0])
 	if cfg.adminTenantID != "" {
 		c.adminTenantID = []string{cfg.adminTenantID}
 	}
@@ -90,13 +105,13 @@ func NewClient(opts ...Option) (*Client, error) {
 		c.adminServiceID = []string{cfg.adminServiceID}
 	}
 	_, boundsBodies := rt.(*http.Transport)
-	c.transport = &authTransport{
-		base: rt, scheme: base.Scheme, host: base.Host, tokens: c.tokens,
+	w.transport = &authTransport{
+		base: rt, scheme: base.Scheme, host: base.Host, tokens: w.tokens,
 		attemptTimeout: attemptTimeout, boundsBodies: boundsBodies,
 	}
-	inner.Transport = c.transport
+	inner.Transport = w.transport
 
-	c.retry = &retryablehttp.Client{
+	w.retry = &retryablehttp.Client{
 		HTTPClient:     inner,
 		Logger:         nil, // its logger prints full URLs to stderr; ours is slog
 		RetryWaitMin:   cfg.minWait,
@@ -124,7 +139,7 @@ func defaultTransport() *http.Transport {
 // CloseIdleConnections closes the idle connections of the client's
 // transport. The client stays usable.
 func (c *Client) CloseIdleConnections() {
-	if ci, ok := c.transport.base.(interface{ CloseIdleConnections() }); ok {
+	if ci, ok := c.wire().transport.base.(interface{ CloseIdleConnections() }); ok {
 		ci.CloseIdleConnections()
 	}
 }
@@ -134,10 +149,10 @@ func (c *Client) BaseURL() string { return c.baseURL }
 
 // String describes the client without any credential.
 func (c *Client) String() string {
-	if c == nil || c.tokens == nil {
+	if c == nil || c.wire == nil {
 		return "streamkap.Client{} (not built by NewClient)"
 	}
-	return fmt.Sprintf("streamkap.Client{BaseURL: %q, Auth: %s}", c.baseURL, c.tokens.describe())
+	return fmt.Sprintf("streamkap.Client{BaseURL: %q, Auth: %s}", c.baseURL, c.wire().tokens.describe())
 }
 
 // GoString is String: a client's %#v shows no credential either.

@@ -9,7 +9,11 @@ package streamkap_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -235,11 +239,64 @@ func bodyFault(cause error) func(matrixOp) outcome {
 	}
 }
 
+// redirectFaults are the five redirects to the same host, to another
+// host, and to a host nothing listens on. None may be followed: every
+// cell sends one request and reports ErrRedirect, an unknown outcome for
+// a write (whatever answered may have passed it on first).
+func redirectFaults(other string) []matrixFault {
+	var out []matrixFault
+	for _, status := range []int{301, 302, 303, 307, 308} {
+		for place, base := range map[string]string{"same host": "", "another host": other, "an unreachable host": "http://127.0.0.1:1"} {
+			out = append(out, matrixFault{
+				name:  fmt.Sprintf("%d to %s", status, place),
+				fault: streamkaptest.Redirect(status, base+"/project-keys/elsewhere"),
+				times: 1,
+				expect: func(op matrixOp) outcome {
+					if op.class == read {
+						return definite(1, streamkap.ErrRedirect)
+					}
+					return unknown(1, streamkap.ErrRedirect)
+				},
+			})
+		}
+	}
+	return out
+}
+
+// echoFaults send back, through every channel a server has, the request's
+// body and bearer token: the leak scanner then proves that nothing the
+// client sent (a Kafka password, a token) comes back out of it.
+var echoFaults = func() []matrixFault {
+	var out []matrixFault
+	for _, channel := range []string{"detail", "list", "object", "request-id", "base64"} {
+		out = append(out, matrixFault{"echo through " + channel, streamkaptest.Echo(channel), 1, byClass(definite(1), definite(1), definite(1))})
+	}
+	out = append(out,
+		matrixFault{"echo through html", streamkaptest.Echo("html"), 1, byClass(ok(2), ok(2), unknown(1))},
+		matrixFault{"echo through location", streamkaptest.Echo("location"), 1, func(op matrixOp) outcome {
+			if op.class == read {
+				return definite(1, streamkap.ErrRedirect)
+			}
+			return unknown(1, streamkap.ErrRedirect)
+		}})
+	return out
+}()
+
 func TestFaultMatrix(t *testing.T) {
 	t.Parallel()
+	var reachedOther atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reachedOther.Add(1)
+		_, _ = io.WriteString(w, `{"id":"pk-1","project_key_id":"pk-1","accessToken":"evil"}`)
+	}))
+	t.Cleanup(func() {
+		assert.Zero(t, reachedOther.Load(), "nothing may reach another host")
+		other.Close()
+	})
+	faults := append(append(append([]matrixFault{}, matrixFaults...), echoFaults...), redirectFaults(other.URL)...)
 	cells := 0
 	for _, op := range matrixOps {
-		for _, f := range matrixFaults {
+		for _, f := range faults {
 			cells++
 			t.Run(op.name+"/"+f.name, func(t *testing.T) {
 				t.Parallel()
@@ -257,6 +314,17 @@ func TestFaultMatrix(t *testing.T) {
 			}
 			runCell(t, op, want, 0, func(srv *streamkaptest.Server, _ string) { srv.ExpireTokens() })
 		})
+		t.Run(op.name+"/token endpoint redirects to another host", func(t *testing.T) {
+			t.Parallel()
+			want := outcome{requests: 1, is: []error{streamkap.ErrRedirect}, isNot: []error{streamkap.ErrOutcomeUnknown}, text: "getting an access token"}
+			if op.name == "AddAPIAccess" {
+				want.requests = 0 // its GET met the refusal
+			}
+			runCell(t, op, want, 0, func(srv *streamkaptest.Server, _ string) {
+				srv.ExpireTokens()
+				srv.InjectFault(http.MethodPost, "/auth/access-token", 1000, streamkaptest.Redirect(http.StatusTemporaryRedirect, other.URL+"/auth/access-token"))
+			})
+		})
 		t.Run(op.name+"/token endpoint down", func(t *testing.T) {
 			t.Parallel()
 			// The expired token is refused once (nothing applied), and its
@@ -271,10 +339,10 @@ func TestFaultMatrix(t *testing.T) {
 			})
 		})
 	}
-	total := cells + 2*len(matrixOps)
+	total := cells + 3*len(matrixOps)
 	t.Cleanup(func() {
-		t.Logf("%d operations × %d faults (+2 token faults each) = %d cells; leak scanner: %d (output, secret) pairs scanned, 0 hits",
-			len(matrixOps), len(matrixFaults), total, scannedPairs.Load())
+		t.Logf("%d operations × %d faults (+3 token faults each) = %d cells; leak scanner: %d (output, secret) pairs scanned, 0 hits",
+			len(matrixOps), len(faults), total, scannedPairs.Load())
 	})
 }
 

@@ -269,3 +269,33 @@ func FuzzCreateParamsEncoding(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRedactor checks the redactor on any text: a known secret never
+// survives in it (in any ASCII case), and no control character does.
+func FuzzRedactor(f *testing.F) {
+	f.Add("you sent PLANTED-kafka-password-91c2!", "PLANTED-kafka-password-91c2")
+	f.Add("x\r\ny\x1b[31m\u2028\xff", "secret-value")
+	f.Add("AAAAAAAAAAAAA", "AAAAAA")
+	f.Add("abcabcabcabc", "abcabc")
+	f.Add("pLaNtEd-KAFKA-password-91C2", "PLANTED-kafka-password-91c2")
+	f.Fuzz(func(t *testing.T, text, secret string) {
+		// A secret that shares characters with the placeholder could be
+		// re-formed next to it; real secrets never contain brackets.
+		if len(secret) < minRedactedLen || strings.ContainsAny(secret, "[]") {
+			return
+		}
+		r := newRedactor([]string{secret})
+		for _, in := range []string{text, text + secret + text, secret + strings.ToUpper(secret)} {
+			out := r.text(in)
+			if strings.Contains(asciiLower(out), asciiLower(secret)) {
+				t.Fatalf("the secret survived: %q -> %q", in, out)
+			}
+			if strings.ContainsFunc(out, isControl) {
+				t.Fatalf("a control character survived: %q", out)
+			}
+			if !utf8.ValidString(out) {
+				t.Fatalf("invalid UTF-8 survived: %q", out)
+			}
+		}
+	})
+}

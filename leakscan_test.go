@@ -2,13 +2,18 @@ package streamkap_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/davecgh/go-spew/spew"
+	"github.com/stretchr/testify/assert"
 
 	"github.com/streamkap-go/streamkap"
 	"github.com/streamkap-go/streamkap/streamkaptest"
@@ -45,15 +50,34 @@ func (s *leakScanner) logger() *slog.Logger {
 	return slog.New(slog.NewJSONHandler(s, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-// plant adds secrets to look for.
+// plant adds secrets to look for, as sent and base64-encoded at every
+// alignment (a server can echo a request body in base64).
 func (s *leakScanner) plant(secrets ...streamkap.Secret) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, sec := range secrets {
 		if v := sec.Reveal(); len(v) >= 6 {
 			s.secrets[v] = true
+			for _, form := range base64Forms(v) {
+				s.secrets[form] = true
+			}
 		}
 	}
+}
+
+// base64Forms returns, for each of the three byte alignments, the part of
+// the base64 encoding of secret that does not depend on its neighbours.
+func base64Forms(secret string) []string {
+	var out []string
+	for pad := range 3 {
+		enc := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("\x00", pad) + secret + "\x00\x00\x00"))
+		from := (pad*8 + 5) / 6
+		to := (pad + len(secret)) * 8 / 6
+		if to-from >= 12 {
+			out = append(out, enc[from:to])
+		}
+	}
+	return out
 }
 
 // plantServer adds the server's credentials, its issued tokens and the
@@ -84,6 +108,13 @@ func renderings(v any) map[string]string {
 	if err, ok := v.(error); ok && err != nil {
 		out["Error()"] = err.Error()
 	}
+	// Printers that ignore methods: go-spew as testify configures it, and
+	// testify's own diff against the zero value.
+	noMethods := spew.ConfigState{DisableMethods: true, DisablePointerMethods: true}
+	out["spew DisableMethods"] = noMethods.Sdump(v)
+	var diff diffRecorder
+	assert.Equal(&diff, reflect.Zero(reflect.TypeOf(v)).Interface(), v)
+	out["testify diff"] = diff.messages.String()
 	return out
 }
 

@@ -15,14 +15,14 @@ func TestNewClientDefaults(t *testing.T) {
 	c, err := NewClient(WithClientCredentials("id", plantedClientSecret))
 	require.NoError(t, err)
 	assert.Equal(t, DefaultBaseURL, c.BaseURL())
-	assert.Equal(t, DefaultMaxAttempts-1, c.retry.RetryMax)
-	assert.Equal(t, DefaultMinRetryWait, c.retry.RetryWaitMin)
-	assert.Equal(t, DefaultMaxRetryWait, c.retry.RetryWaitMax)
+	assert.Equal(t, DefaultMaxAttempts-1, c.wire().retry.RetryMax)
+	assert.Equal(t, DefaultMinRetryWait, c.wire().retry.RetryWaitMin)
+	assert.Equal(t, DefaultMaxRetryWait, c.wire().retry.RetryWaitMax)
 	assert.Equal(t, DefaultMaxRetryAfter, c.maxRetryAfter)
-	assert.Nil(t, c.retry.Logger, "go-retryablehttp's own logger stays off")
+	assert.Nil(t, c.wire().retry.Logger, "go-retryablehttp's own logger stays off")
 	assert.Nil(t, c.logger, "events are discarded by default")
-	assert.Equal(t, DefaultAttemptTimeout, c.transport.attemptTimeout)
-	assert.Zero(t, c.retry.HTTPClient.Timeout, "the per-attempt timeout is a context deadline, not Client.Timeout")
+	assert.Equal(t, DefaultAttemptTimeout, c.wire().transport.attemptTimeout)
+	assert.Zero(t, c.wire().retry.HTTPClient.Timeout, "the per-attempt timeout is a context deadline, not Client.Timeout")
 	assert.NotNil(t, c.ProjectKeys)
 	c.CloseIdleConnections()
 }
@@ -33,24 +33,24 @@ func TestNewClientKeepsTheCallersHTTPClient(t *testing.T) {
 	jarless := &http.Client{Timeout: 7 * time.Second, Transport: http.DefaultTransport, CheckRedirect: follow}
 	c, err := NewClient(WithClientCredentials("id", "s"), WithHTTPClient(jarless))
 	require.NoError(t, err)
-	assert.Equal(t, 7*time.Second, c.transport.attemptTimeout, "the caller's timeout bounds each attempt")
-	assert.Zero(t, c.retry.HTTPClient.Timeout)
-	assert.Same(t, http.DefaultTransport, c.transport.base)
-	assert.NotSame(t, jarless, c.retry.HTTPClient, "a copy, never the caller's client")
+	assert.Equal(t, 7*time.Second, c.wire().transport.attemptTimeout, "the caller's timeout bounds each attempt")
+	assert.Zero(t, c.wire().retry.HTTPClient.Timeout)
+	assert.Same(t, http.DefaultTransport, c.wire().transport.base)
+	assert.NotSame(t, jarless, c.wire().retry.HTTPClient, "a copy, never the caller's client")
 	assert.Same(t, http.DefaultTransport, jarless.Transport, "the caller's client is not modified")
 	assert.Equal(t, 7*time.Second, jarless.Timeout)
 	assert.NotNil(t, jarless.CheckRedirect)
-	assert.ErrorIs(t, c.retry.HTTPClient.CheckRedirect(nil, nil), http.ErrUseLastResponse, "the caller's redirect policy is not used")
+	assert.ErrorIs(t, c.wire().retry.HTTPClient.CheckRedirect(nil, nil), http.ErrUseLastResponse, "the caller's redirect policy is not used")
 
 	// What otelhttp users pass: no Timeout. The default still bounds each attempt.
 	c, err = NewClient(WithClientCredentials("id", "s"), WithHTTPClient(&http.Client{}))
 	require.NoError(t, err)
-	assert.Same(t, http.DefaultTransport, c.transport.base)
-	assert.Equal(t, DefaultAttemptTimeout, c.transport.attemptTimeout)
+	assert.Same(t, http.DefaultTransport, c.wire().transport.base)
+	assert.Equal(t, DefaultAttemptTimeout, c.wire().transport.attemptTimeout)
 
 	c, err = NewClient(WithClientCredentials("id", "s"), WithHTTPClient(jarless), WithAttemptTimeout(3*time.Second))
 	require.NoError(t, err)
-	assert.Equal(t, 3*time.Second, c.transport.attemptTimeout, "WithAttemptTimeout wins")
+	assert.Equal(t, 3*time.Second, c.wire().transport.attemptTimeout, "WithAttemptTimeout wins")
 }
 
 func TestNewClientBaseURLs(t *testing.T) {

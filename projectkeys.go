@@ -346,4 +346,3 @@ func (e *KafkaOutcomeUnknownError) Unwrap() error { return e.Err }
 
 // Is matches ErrOutcomeUnknown.
 func (e *KafkaOutcomeUnknownError) Is(target error) bool { return target == ErrOutcomeUnknown }
-

@@ -104,12 +104,12 @@ func TestUpdateSendsExactlyTheFieldsSet(t *testing.T) {
 func TestUpdateEscapesTheKeyIDAsOnePathSegment(t *testing.T) {
 	t.Parallel()
 	cases := map[string]string{
-		"pk-1":          "/project-keys/pk-1",
-		"x?y=1#z":       "/project-keys/x%3Fy=1%23z",
-		"...":           "/project-keys/...",
-		"100%":          "/project-keys/100%25",
-		"a b":           "/project-keys/a%20b",
-		"clé-ключ":      "/project-keys/cl%C3%A9-%D0%BA%D0%BB%D1%8E%D1%87",
+		"pk-1":     "/project-keys/pk-1",
+		"x?y=1#z":  "/project-keys/x%3Fy=1%23z",
+		"...":      "/project-keys/...",
+		"100%":     "/project-keys/100%25",
+		"a b":      "/project-keys/a%20b",
+		"clé-ключ": "/project-keys/cl%C3%A9-%D0%BA%D0%BB%D1%8E%D1%87",
 	}
 	for id, wantPath := range cases {
 		t.Run(id, func(t *testing.T) {

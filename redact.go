@@ -38,7 +38,7 @@ func newRedactor(secrets ...[]string) redactor {
 	var needles []string
 	add := func(s string) {
 		if len(s) >= minRedactedLen {
-			needles = append(needles, s)
+			needles = append(needles, asciiLower(s))
 		}
 	}
 	for _, list := range secrets {
@@ -67,7 +67,7 @@ func base64Cores(secret string) []string {
 	for offset := range 3 {
 		padded := strings.Repeat("\x00", offset) + secret
 		enc := base64.RawStdEncoding.EncodeToString([]byte(padded))
-		first := (8*offset + 5) / 6           // the first character made only of the secret's bits
+		first := (8*offset + 5) / 6            // the first character made only of the secret's bits
 		last := 8 * (offset + len(secret)) / 6 // the characters before this one are complete
 		if last-first < minBase64Core {
 			continue
@@ -86,14 +86,44 @@ func (r redactor) text(s string) string {
 	return escapeControls(r.blank(s))
 }
 
-// blank replaces every known secret in s with the placeholder.
+// blank replaces every known secret in s with the placeholder. Matching
+// ignores ASCII case: hosts and some encoders fold it.
 func (r redactor) blank(s string) string {
 	for _, needle := range r.needles {
-		if strings.Contains(s, needle) {
-			s = strings.ReplaceAll(s, needle, redacted)
-		}
+		s = replaceFold(s, needle, redacted)
 	}
 	return s
+}
+
+// replaceFold replaces every ASCII-case-insensitive occurrence of needle
+// (already lowercase) in s.
+func replaceFold(s, needle, with string) string {
+	lower := asciiLower(s) // same byte offsets as s
+	i := strings.Index(lower, needle)
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	for i >= 0 {
+		b.WriteString(s[:i])
+		b.WriteString(with)
+		s, lower = s[i+len(needle):], lower[i+len(needle):]
+		i = strings.Index(lower, needle)
+	}
+	b.WriteString(s)
+	return b.String()
+}
+
+// asciiLower lowers ASCII letters only, byte by byte, so that byte
+// offsets do not move (not even around invalid UTF-8).
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + ('a' - 'A')
+		}
+	}
+	return string(b)
 }
 
 // snippet returns the start of a body as one printable line: redacted

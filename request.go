@@ -116,7 +116,7 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 		req.Header["X-Admin-Service-Id"] = c.adminServiceID
 	}
 	if !cl.noAuth {
-		tok, err := c.tokens.token(ctx)
+		tok, err := c.wire().tokens.token(ctx)
 		if err != nil {
 			err = &tokenFailure{method: cl.method, path: cl.path, err: err}
 			c.logDone(ctx, st, 0, "", err)
@@ -125,7 +125,7 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 		req.Header["Authorization"] = tok.header()
 	}
 
-	resp, err := c.retry.Do(req)
+	resp, err := c.wire().retry.Do(req)
 	if err != nil {
 		err = c.transportError(st, err)
 		c.logDone(ctx, st, 0, "", err)
@@ -150,7 +150,7 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 // redactorFor knows every secret the client holds that may still be valid
 // and every secret the call carries.
 func (c *Client) redactorFor(st *callState) redactor {
-	return newRedactor(c.tokens.secrets(), st.call.secrets)
+	return newRedactor(c.wire().tokens.secrets(), st.call.secrets)
 }
 
 // leavesOutcomeOpen reports whether an answer with this status leaves open

@@ -86,7 +86,7 @@ func (c *Client) planRetry(st *callState, retryAfter time.Duration, hinted bool)
 	if hinted {
 		st.nextWait = retryAfter
 	} else {
-		st.nextWait = retry.Exponential(c.retry.RetryWaitMin, c.retry.RetryWaitMax, st.retries)
+		st.nextWait = retry.Exponential(c.minWait, c.maxWait, st.retries)
 	}
 	st.retries++
 }

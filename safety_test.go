@@ -119,7 +119,7 @@ func TestCredentialsNeverCrossToAnotherHost(t *testing.T) {
 	c, err := NewClient(WithBaseURL("http://127.0.0.1:1"), WithToken("t"))
 	require.NoError(t, err)
 	req, _ := http.NewRequest(http.MethodGet, other.URL, nil)
-	assert.False(t, c.transport.ownHost(req))
+	assert.False(t, c.wire().transport.ownHost(req))
 }
 
 func TestCancellingDuringASlowBodyReturnsPromptly(t *testing.T) {

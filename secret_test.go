@@ -17,6 +17,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/davecgh/go-spew/spew"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -46,7 +47,23 @@ func outputs(t *testing.T, v any) map[string]string {
 	if s, ok := v.(fmt.Stringer); ok {
 		out["String()"] = s.String()
 	}
+	// Printers that ignore every method: go-spew as testify configures it
+	// for its diffs, and a testify diff against the zero value.
+	noMethods := spew.ConfigState{DisableMethods: true, DisablePointerMethods: true, MaxDepth: 20}
+	out["spew DisableMethods"] = noMethods.Sdump(v)
+	if v != nil {
+		var diff testifyRecorder
+		assert.Equal(&diff, reflect.Zero(reflect.TypeOf(v)).Interface(), v)
+		out["testify diff"] = diff.String()
+	}
 	return out
+}
+
+// testifyRecorder is a testify TestingT that keeps failure messages.
+type testifyRecorder struct{ strings.Builder }
+
+func (r *testifyRecorder) Errorf(format string, args ...any) {
+	fmt.Fprintf(&r.Builder, format, args...)
 }
 
 // assertNoSecret checks every output form of v for every planted secret,

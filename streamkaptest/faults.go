@@ -33,6 +33,25 @@ func RateLimited(retryAfter string) Fault {
 	return Status(http.StatusTooManyRequests, `{"detail":"Rate limit exceeded"}`, http.Header{"Retry-After": {retryAfter}})
 }
 
+// Redirect answers status (301, 302, 303, 307 or 308) with a Location
+// header: a misrouted proxy, or a hostile host. The change is not applied.
+// The streamkap client follows no redirect; it reports one as an error
+// matching streamkap.ErrRedirect.
+func Redirect(status int, location string) Fault {
+	return Status(status, "", http.Header{"Location": {location}})
+}
+
+// Echo answers without handling the request, sending back the request's
+// body and bearer token through channel, as a careless or hostile server
+// might, to test that nothing sent comes back out of the client in an
+// error: "detail" (a 400 detail string), "list" (a 422 detail list: loc,
+// msg and type), "object" (a detail object's code and message),
+// "request-id" (the X-Request-Id header), "location" (a 302 Location),
+// "html" (a 502 gateway page) or "base64" (a detail, base64-encoded).
+func Echo(channel string) Fault {
+	return Fault{fakeapi.Fault{Kind: fakeapi.FaultEcho, Channel: channel}}
+}
+
 // Unavailable answers 503 with a JSON detail.
 func Unavailable() Fault {
 	return Status(http.StatusServiceUnavailable, `{"detail":"Service temporarily unavailable"}`, nil)

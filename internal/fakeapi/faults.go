@@ -2,6 +2,7 @@ package fakeapi
 
 import (
 	"bytes"
+	"encoding/base64"
 	"net/http"
 	"path"
 	"strconv"
@@ -33,6 +34,12 @@ const (
 	FaultOversizedBody
 	// FaultTrickle handles the request, then sends the answer one byte every Interval.
 	FaultTrickle
+	// FaultEcho answers without handling the request, echoing the request
+	// body and its Authorization header through Channel, as a careless or
+	// hostile server might: "detail", "list" (422 loc, msg and type),
+	// "object" (a detail object's code and message), "request-id",
+	// "location" (a redirect), "html" (a gateway page) or "base64".
+	FaultEcho
 )
 
 // Fault describes a failure to inject.
@@ -44,6 +51,7 @@ type Fault struct {
 	Delay    time.Duration
 	Size     int
 	Interval time.Duration
+	Channel  string
 }
 
 type fault struct {
@@ -82,8 +90,11 @@ func (s *Server) takeFault(method, escapedPath string) *fault {
 }
 
 // before runs ahead of the handler; true means the request was answered.
-func (f *fault) before(w *responseWriter, r *http.Request) bool {
+func (f *fault) before(w *responseWriter, r *http.Request, body []byte) bool {
 	switch f.Kind {
+	case FaultEcho:
+		echo(w, f.Channel, string(body)+" "+r.Header.Get("Authorization"))
+		return true
 	case FaultStatus:
 		for k, v := range f.Header {
 			w.Header()[k] = v
@@ -166,6 +177,31 @@ func (f *fault) after(w *responseWriter, r *http.Request) {
 				return
 			}
 		}
+	}
+}
+
+// echo answers with text sent back through channel.
+func echo(w http.ResponseWriter, channel, text string) {
+	switch channel {
+	case "list":
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"detail": []any{
+			map[string]any{"loc": []any{"body", text}, "msg": "bad " + text, "type": text, "input": text}}})
+	case "object":
+		writeJSON(w, http.StatusBadRequest, map[string]any{"detail": map[string]any{"code": text, "message": text, "input": text}})
+	case "request-id":
+		w.Header().Set("X-Request-Id", text)
+		writeDetail(w, http.StatusBadRequest, "see the request id")
+	case "location":
+		w.Header().Set("Location", "http://echo.test/"+text)
+		w.WriteHeader(http.StatusFound)
+	case "html":
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = w.Write([]byte("<html>\r\n<body>\t" + strings.ReplaceAll(text, " ", "\r\n\t ") + "</body></html>"))
+	case "base64":
+		writeDetail(w, http.StatusBadRequest, base64.StdEncoding.EncodeToString([]byte(text)))
+	default:
+		writeDetail(w, http.StatusBadRequest, "you sent: "+text)
 	}
 }
 

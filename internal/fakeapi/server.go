@@ -217,7 +217,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rw := &responseWriter{ResponseWriter: w}
-	if f != nil && f.before(rw, r) {
+	if f != nil && f.before(rw, r, body) {
 		return
 	}
 	s.route(rw, r, body)
