@@ -1,9 +1,17 @@
 package streamkap
 
+import (
+	"encoding/json"
+	"reflect"
+)
+
 // Optional is a request field that is either left out of the request (the
 // zero value) or sent with a value. Build one with [Value]. Fields of this
 // type cannot be cleared with JSON null because the API does not allow it;
 // fields that can be cleared have type [Nullable].
+//
+// Optional works with encoding/json: a field tagged omitzero is left out
+// when unset, and a set value is encoded as itself (a nil slice as []).
 type Optional[T any] struct {
 	value T
 	set   bool
@@ -18,9 +26,25 @@ func (o Optional[T]) IsSet() bool { return o.set }
 // Get returns the value and whether it is set.
 func (o Optional[T]) Get() (T, bool) { return o.value, o.set }
 
+// IsZero reports whether the field is unset, for encoding/json's omitzero.
+func (o Optional[T]) IsZero() bool { return !o.set }
+
+// MarshalJSON encodes the value. A nil slice is encoded as [], because
+// the caller chose to send the field. An unset Optional outside an
+// omitzero field encodes as null.
+func (o Optional[T]) MarshalJSON() ([]byte, error) {
+	if !o.set {
+		return []byte("null"), nil
+	}
+	return marshalValue(o.value)
+}
+
 // Nullable is a request field with three states: left out of the request
 // (the zero value), sent as JSON null to clear the server's value ([Null]),
 // or sent with a value ([NullableValue]).
+//
+// Nullable works with encoding/json like [Optional]: omitzero leaves an
+// unset field out; Null encodes as null.
 type Nullable[T any] struct {
 	value T
 	state fieldState
@@ -48,3 +72,23 @@ func (n Nullable[T]) IsNull() bool { return n.state == fieldNull }
 
 // Get returns the value and whether a value (not null) is set.
 func (n Nullable[T]) Get() (T, bool) { return n.value, n.state == fieldValue }
+
+// IsZero reports whether the field is unset, for encoding/json's omitzero.
+func (n Nullable[T]) IsZero() bool { return n.state == fieldUnset }
+
+// MarshalJSON encodes null for [Null] (and for an unset field outside an
+// omitzero field), otherwise the value, a nil slice as [].
+func (n Nullable[T]) MarshalJSON() ([]byte, error) {
+	if n.state != fieldValue {
+		return []byte("null"), nil
+	}
+	return marshalValue(n.value)
+}
+
+// marshalValue encodes a set value; a nil slice is [] because it was set.
+func marshalValue(v any) ([]byte, error) {
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice && rv.IsNil() {
+		return []byte("[]"), nil
+	}
+	return json.Marshal(v)
+}

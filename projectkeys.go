@@ -14,6 +14,12 @@ import (
 
 // ProjectKeysService manages Project Keys: API credentials, Kafka access and
 // MCP tool scoping bundled under one key. Get it from [Client.ProjectKeys].
+//
+// Methods that take a key id refuse, before any I/O and with a
+// [*ValidationError], an id that cannot name one key: an empty id, "." or
+// "..", or one containing "/", "\" or a control character. The API decodes
+// the path before routing it, so such an id, however it is escaped, would
+// reach another key or endpoint ("K/" is answered with a redirect to K).
 type ProjectKeysService struct {
 	client *Client
 }
@@ -30,39 +36,43 @@ type ProjectKeysService struct {
 // [ErrOutcomeUnknown]).
 type UpdateProjectKeyParams struct {
 	// Name renames the key: 1 to 100 characters.
-	Name Optional[string]
+	Name Optional[string] `json:"name,omitzero"`
 	// Description replaces the description; Null clears it. The server
 	// sanitizes HTML in it.
-	Description Nullable[string]
+	Description Nullable[string] `json:"description,omitzero"`
 	// RoleIDs replaces the roles of the key's API credentials (at least one
-	// id; ids come from GET /auth/roles). On a Kafka-only key it adds API
-	// access, and the result's NewAPICredentials holds the new secret. A
-	// role change takes effect when the current JWT expires (TokenTTL).
+	// id; ids come from [RolesService.List], or use
+	// [ProjectKeysService.SetRoles] with names). On a Kafka-only key it adds
+	// API access, and the result's NewAPICredentials holds the new secret;
+	// that makes an update with RoleIDs unsafe to resend, so SetRoles is the
+	// way to change the roles of a key that has API access. A role change
+	// reaches tokens already issued when they expire ([ProjectKeyDetail.TokenTTL]).
 	// Mutually exclusive with PermissionIDs.
-	RoleIDs Optional[[]string]
+	RoleIDs Optional[[]string] `json:"role_ids,omitzero"`
 	// PermissionIDs adds API access to a Kafka-only key with these
 	// permissions (at least one). The API accepts it only while the key has
 	// no API credentials. Mutually exclusive with RoleIDs.
-	PermissionIDs Optional[[]string]
-	// KafkaACLs replaces the ACLs of the key's Kafka user.
-	KafkaACLs Optional[[]KafkaACL]
+	PermissionIDs Optional[[]string] `json:"permission_ids,omitzero"`
+	// KafkaACLs replaces the ACLs of the key's Kafka user; an empty list
+	// removes them all.
+	KafkaACLs Optional[[]KafkaACL] `json:"kafka_acls,omitzero"`
 	// WhitelistIPs replaces the Kafka user's IP allow-list: comma-separated
 	// IPs or CIDRs; the empty string allows any IP.
-	WhitelistIPs Optional[string]
+	WhitelistIPs Optional[string] `json:"whitelist_ips,omitzero"`
 	// KafkaConfig adds Kafka access to a key that has none; the result's
 	// NewKafkaCredentials holds the new credentials. Not together with
 	// KafkaPassword.
-	KafkaConfig Optional[KafkaConfig]
+	KafkaConfig Optional[KafkaConfig] `json:"kafka_config,omitzero"`
 	// KafkaPassword rotates the password of the key's existing Kafka user:
 	// 12 to 128 characters. Not together with KafkaConfig.
-	KafkaPassword Optional[Secret]
+	KafkaPassword Optional[Secret] `json:"kafka_password,omitzero"`
 	// ToolProfile sets the MCP tool profile; Null clears it.
-	ToolProfile Nullable[ToolProfile]
+	ToolProfile Nullable[ToolProfile] `json:"tool_profile,omitzero"`
 	// AllowedTools sets the MCP tool allow-list, which overrides the profile
 	// and the block list; Null clears it.
-	AllowedTools Nullable[[]string]
+	AllowedTools Nullable[[]string] `json:"allowed_tools,omitzero"`
 	// BlockedTools sets the MCP tool block-list; Null clears it.
-	BlockedTools Nullable[[]string]
+	BlockedTools Nullable[[]string] `json:"blocked_tools,omitzero"`
 }
 
 // KafkaConfig describes the Kafka user to create when adding Kafka access.
@@ -71,18 +81,18 @@ type KafkaConfig struct {
 	// Username is the SASL username, required: 1 to 24 lowercase letters,
 	// digits or '-'. (This rule is inferred from Streamkap's Kafka user
 	// rules; the Project Keys reference does not state it.)
-	Username string
+	Username string `json:"username,omitzero"`
 	// Password is the SASL password, 12 to 128 characters. When zero, the
 	// SDK generates one ([GeneratePassword]) and sends it: a Kafka password
 	// is always chosen client-side, so the caller holds it even when the
 	// answer is lost (see [KafkaOutcomeUnknownError]).
-	Password Secret
+	Password Secret `json:"password,omitzero"`
 	// WhitelistIPs is a comma-separated IP/CIDR allow-list; empty allows any IP.
-	WhitelistIPs string
+	WhitelistIPs string `json:"whitelist_ips,omitzero"`
 	// KafkaACLs are the user's ACLs. A nil slice is left out; an empty one is sent as [].
-	KafkaACLs []KafkaACL
+	KafkaACLs []KafkaACL `json:"kafka_acls,omitzero"`
 	// CreateSchemaRegistry also provisions Schema Registry access.
-	CreateSchemaRegistry bool
+	CreateSchemaRegistry bool `json:"is_create_schema_registry,omitzero"`
 }
 
 // addsCapability reports whether the update may add credentials whose
@@ -265,8 +275,11 @@ func (s *ProjectKeysService) update(ctx context.Context, operation, projectKeyID
 	}{}
 	result := &wire.UpdateProjectKeyResult
 
-	body := params.appendJSON(make([]byte, 0, 256))
-	err := s.client.do(ctx, &call{
+	body, err := encodeUpdate(&params)
+	if err != nil {
+		return nil, fmt.Errorf("streamkap: %s: encoding the request: %w", operation, err)
+	}
+	err = s.client.do(ctx, &call{
 		method:     http.MethodPatch,
 		route:      "/project-keys/{project_key_id}",
 		path:       keyPath(projectKeyID),

@@ -3,6 +3,7 @@ package streamkap
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -13,24 +14,26 @@ import (
 // (RoleIDs or PermissionIDs), Kafka access (KafkaConfig), or both. Lists
 // left nil are not sent; a non-nil empty list is sent as [].
 type CreateProjectKeyParams struct {
-	// Name is required: 1 to 100 characters.
-	Name string
+	// Name is required: 1 to 100 characters. Names need not be unique.
+	Name string `json:"name"`
 	// Description is optional; the server sanitizes HTML in it.
-	Description string
+	Description string `json:"description,omitzero"`
 	// RoleIDs gives the key API credentials with these roles (at least
-	// one). Mutually exclusive with PermissionIDs.
-	RoleIDs []string
+	// one; [RolesService.ResolveIDs] turns names into ids). Mutually
+	// exclusive with PermissionIDs.
+	RoleIDs []string `json:"role_ids,omitzero"`
 	// PermissionIDs gives the key API credentials with these permissions
 	// (at least one). They cannot be changed after creation.
-	PermissionIDs []string
+	PermissionIDs []string `json:"permission_ids,omitzero"`
 	// KafkaConfig gives the key a Kafka user.
-	KafkaConfig *KafkaConfig
-	// ToolProfile scopes the MCP tools of agents using the key.
-	ToolProfile ToolProfile
+	KafkaConfig *KafkaConfig `json:"kafka_config,omitempty"`
+	// ToolProfile scopes the MCP tools of agents using the key; empty
+	// leaves it to the server.
+	ToolProfile ToolProfile `json:"tool_profile,omitzero"`
 	// AllowedTools overrides the profile and the block list.
-	AllowedTools []string
+	AllowedTools []string `json:"allowed_tools,omitzero"`
 	// BlockedTools removes tools even when the profile allows them.
-	BlockedTools []string
+	BlockedTools []string `json:"blocked_tools,omitzero"`
 }
 
 func (p *CreateProjectKeyParams) validate() error {
@@ -58,35 +61,6 @@ func (p *CreateProjectKeyParams) validate() error {
 		v.ids([]string{"body", "blocked_tools"}, p.BlockedTools, 0)
 	}
 	return v.err("ProjectKeys.Create")
-}
-
-func (p *CreateProjectKeyParams) appendJSON(buf []byte) []byte {
-	o := jsonObject{buf: buf}
-	o.begin()
-	o.string("name", p.Name)
-	if p.Description != "" {
-		o.string("description", p.Description)
-	}
-	if p.RoleIDs != nil {
-		o.strings("role_ids", p.RoleIDs)
-	}
-	if p.PermissionIDs != nil {
-		o.strings("permission_ids", p.PermissionIDs)
-	}
-	if p.KafkaConfig != nil {
-		o.key("kafka_config")
-		o.buf = p.KafkaConfig.appendJSON(o.buf)
-	}
-	if p.ToolProfile != "" {
-		o.string("tool_profile", string(p.ToolProfile))
-	}
-	if p.AllowedTools != nil {
-		o.strings("allowed_tools", p.AllowedTools)
-	}
-	if p.BlockedTools != nil {
-		o.strings("blocked_tools", p.BlockedTools)
-	}
-	return o.end()
 }
 
 // CreateOutcomeUnknownError is returned by Create when the request may
@@ -139,9 +113,12 @@ func (s *ProjectKeysService) Create(ctx context.Context, params CreateProjectKey
 		params.KafkaConfig = &kc
 		secrets = append(secrets, kc.Password.Reveal())
 	}
-	body := params.appendJSON(make([]byte, 0, 256))
+	body, err := encodeCreate(&params)
+	if err != nil {
+		return nil, fmt.Errorf("streamkap: ProjectKeys.Create: encoding the request: %w", err)
+	}
 	file := &CredentialFile{}
-	err := s.client.do(ctx, &call{
+	err = s.client.do(ctx, &call{
 		method: http.MethodPost, route: "/project-keys", path: "/project-keys", body: body,
 		idempotent: false, secrets: secrets, out: file, raw: &file.raw,
 		check: func() error { return file.checkCreated(&params) },

@@ -65,69 +65,6 @@ func (p *UpdateProjectKeyParams) anySet() bool {
 		p.ToolProfile.IsSet() || p.AllowedTools.IsSet() || p.BlockedTools.IsSet()
 }
 
-// appendJSON writes the request body: exactly the fields that are set.
-func (p *UpdateProjectKeyParams) appendJSON(buf []byte) []byte {
-	o := jsonObject{buf: buf}
-	o.begin()
-	if v, ok := p.Name.Get(); ok {
-		o.string("name", v)
-	}
-	writeNullable(&o, "description", p.Description, (*jsonObject).string)
-	if v, ok := p.RoleIDs.Get(); ok {
-		o.strings("role_ids", v)
-	}
-	if v, ok := p.PermissionIDs.Get(); ok {
-		o.strings("permission_ids", v)
-	}
-	if v, ok := p.KafkaACLs.Get(); ok {
-		o.acls("kafka_acls", v)
-	}
-	if v, ok := p.WhitelistIPs.Get(); ok {
-		o.string("whitelist_ips", v)
-	}
-	if v, ok := p.KafkaConfig.Get(); ok {
-		o.key("kafka_config")
-		o.buf = v.appendJSON(o.buf)
-	}
-	if v, ok := p.KafkaPassword.Get(); ok {
-		o.string("kafka_password", v.Reveal())
-	}
-	writeNullable(&o, "tool_profile", p.ToolProfile, func(o *jsonObject, name string, v ToolProfile) { o.string(name, string(v)) })
-	writeNullable(&o, "allowed_tools", p.AllowedTools, (*jsonObject).strings)
-	writeNullable(&o, "blocked_tools", p.BlockedTools, (*jsonObject).strings)
-	return o.end()
-}
-
-func writeNullable[T any](o *jsonObject, name string, n Nullable[T], write func(*jsonObject, string, T)) {
-	switch n.state {
-	case fieldNull:
-		o.null(name)
-	case fieldValue:
-		write(o, name, n.value)
-	}
-}
-
-func (k *KafkaConfig) appendJSON(buf []byte) []byte {
-	o := jsonObject{buf: buf}
-	o.begin()
-	if k.Username != "" {
-		o.string("username", k.Username)
-	}
-	if !k.Password.IsZero() {
-		o.string("password", k.Password.Reveal())
-	}
-	if k.WhitelistIPs != "" {
-		o.string("whitelist_ips", k.WhitelistIPs)
-	}
-	if k.KafkaACLs != nil {
-		o.acls("kafka_acls", k.KafkaACLs)
-	}
-	if k.CreateSchemaRegistry {
-		o.bool("is_create_schema_registry", true)
-	}
-	return o.end()
-}
-
 // errRolesAndPermissions and errUnknownToolProfile are field problems more
 // than one operation reports; each call returns a fresh value.
 func errRolesAndPermissions() FieldError {

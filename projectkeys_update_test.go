@@ -2,6 +2,7 @@ package streamkap
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -93,6 +94,12 @@ func TestUpdateSendsExactlyTheFieldsSet(t *testing.T) {
 				body = strings.Replace(body, generated, "<generated>", 1)
 			}
 			assert.JSONEq(t, tc.want, body)
+			if !strings.Contains(tc.want, "<generated>") {
+				// The params' own encoding is the same body, secrets redacted.
+				view, err := json.Marshal(tc.params)
+				require.NoError(t, err)
+				assert.JSONEq(t, strings.ReplaceAll(body, plantedKafkaPass, "[REDACTED]"), string(view))
+			}
 			assert.Equal(t, "application/json", sent[0].Header.Get("Content-Type"))
 			assert.Equal(t, "application/json", sent[0].Header.Get("Accept"))
 			assert.Equal(t, "Bearer "+plantedTokenPrefix+"1", sent[0].Header.Get("Authorization"))

@@ -1,0 +1,116 @@
+package streamkap
+
+import "encoding/json"
+
+// Request bodies are encoded by encoding/json from wire structs of
+// pointers: a nil pointer or interface is left out, a jsonNull is sent as
+// null, anything else as its value. They hold the plaintext of secrets,
+// which the params' own JSON encoding (their json tags) shows redacted,
+// and they point into the params rather than copy them. Measured against
+// encoding the params through the MarshalJSON of Optional and Nullable,
+// this costs a quarter of the time and 2 allocations instead of 18
+// (BENCHMARKS.md); TestWireBodiesMatchTheParamsEncoding keeps the two in
+// step.
+
+// updateWire is an update's wire body.
+type updateWire struct {
+	Name          *string          `json:"name,omitempty"`
+	Description   any              `json:"description,omitempty"`
+	RoleIDs       *[]string        `json:"role_ids,omitempty"`
+	PermissionIDs *[]string        `json:"permission_ids,omitempty"`
+	KafkaACLs     *[]KafkaACL      `json:"kafka_acls,omitempty"`
+	WhitelistIPs  *string          `json:"whitelist_ips,omitempty"`
+	KafkaConfig   *kafkaConfigWire `json:"kafka_config,omitempty"`
+	KafkaPassword string           `json:"kafka_password,omitempty"`
+	ToolProfile   any              `json:"tool_profile,omitempty"`
+	AllowedTools  any              `json:"allowed_tools,omitempty"`
+	BlockedTools  any              `json:"blocked_tools,omitempty"`
+}
+
+// createWire is a create's wire body: the params, with the Kafka password
+// in plaintext (a field of the wrapper shadows the embedded one).
+type createWire struct {
+	*CreateProjectKeyParams
+	KafkaConfig *kafkaConfigWire `json:"kafka_config,omitempty"`
+}
+
+// kafkaConfigWire is a kafka_config with its password in plaintext.
+type kafkaConfigWire struct {
+	*KafkaConfig
+	Password string `json:"password,omitempty"`
+}
+
+// encodeUpdate returns an update's wire body.
+func encodeUpdate(p *UpdateProjectKeyParams) ([]byte, error) {
+	w := updateWire{
+		Name:          optional(&p.Name),
+		Description:   nullable(&p.Description),
+		RoleIDs:       optionalList(&p.RoleIDs),
+		PermissionIDs: optionalList(&p.PermissionIDs),
+		KafkaACLs:     optionalList(&p.KafkaACLs),
+		WhitelistIPs:  optional(&p.WhitelistIPs),
+		ToolProfile:   nullable(&p.ToolProfile),
+		AllowedTools:  nullableList(&p.AllowedTools),
+		BlockedTools:  nullableList(&p.BlockedTools),
+	}
+	if kc, ok := p.KafkaConfig.Get(); ok {
+		w.KafkaConfig = kafkaWire(&kc)
+	}
+	if pw, ok := p.KafkaPassword.Get(); ok {
+		w.KafkaPassword = pw.Reveal()
+	}
+	return json.Marshal(&w)
+}
+
+// encodeCreate returns a create's wire body.
+func encodeCreate(p *CreateProjectKeyParams) ([]byte, error) {
+	return json.Marshal(createWire{CreateProjectKeyParams: p, KafkaConfig: kafkaWire(p.KafkaConfig)})
+}
+
+// kafkaWire returns the wire form of kc, nil for none.
+func kafkaWire(kc *KafkaConfig) *kafkaConfigWire {
+	if kc == nil {
+		return nil
+	}
+	return &kafkaConfigWire{KafkaConfig: kc, Password: kc.Password.Reveal()}
+}
+
+// jsonNull encodes as null.
+type jsonNull struct{}
+
+func (jsonNull) MarshalJSON() ([]byte, error) { return []byte("null"), nil }
+
+// optional points to a set value, or is nil.
+func optional[T any](o *Optional[T]) *T {
+	if !o.set {
+		return nil
+	}
+	return &o.value
+}
+
+// optionalList is optional for a list: a nil slice was set, so it is [].
+func optionalList[E any](o *Optional[[]E]) *[]E {
+	if o.set && o.value == nil {
+		return &[]E{}
+	}
+	return optional(o)
+}
+
+// nullable is nil (left out), jsonNull, or a pointer to the value.
+func nullable[T any](n *Nullable[T]) any {
+	switch n.state {
+	case fieldNull:
+		return jsonNull{}
+	case fieldValue:
+		return &n.value
+	}
+	return nil
+}
+
+// nullableList is nullable for a list: a nil slice value is [].
+func nullableList[E any](n *Nullable[[]E]) any {
+	if n.state == fieldValue && n.value == nil {
+		return &[]E{}
+	}
+	return nullable(n)
+}
