@@ -29,8 +29,9 @@ type AddKafkaAccessParams struct {
 
 // KafkaAccess is the outcome of AddKafkaAccess.
 type KafkaAccess struct {
-	// Key is the key afterwards.
-	Key *ProjectKeyDetail
+	// Key is the key afterwards, as the update's answer or the read-back
+	// described it.
+	Key *ProjectKey
 	// Credentials are the new Kafka credentials. Password is the one that
 	// was sent, which the SDK can vouch for even when the answer was lost.
 	Credentials KafkaCredentials
@@ -47,28 +48,28 @@ type KafkaAccess struct {
 // back: if the Kafka user exists, the change was applied and the
 // credentials are returned with Reconciled set; if not, the error says so
 // and still matches ErrOutcomeUnknown, since the change may yet be in progress.
-func (s *ProjectKeysService) AddKafkaAccess(ctx context.Context, projectKeyID string, params AddKafkaAccessParams) (*KafkaAccess, error) {
+func (s *ProjectKeysService) AddKafkaAccess(ctx context.Context, projectKeyID string, params AddKafkaAccessParams, opts ...CallOption) (*KafkaAccess, error) {
 	password := params.Password
 	if password.IsZero() {
 		password = NewSecret(GeneratePassword())
 	}
-	res, err := s.update(ctx, "ProjectKeys.AddKafkaAccess", projectKeyID, UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{
+	res, err := s.update(ctx, updateCall{operation: "ProjectKeys.AddKafkaAccess", opts: opts}, projectKeyID, UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{
 		Username: params.Username, Password: password, WhitelistIPs: params.WhitelistIPs,
 		KafkaACLs: params.KafkaACLs, CreateSchemaRegistry: params.CreateSchemaRegistry,
 	})})
 	if err == nil {
-		return &KafkaAccess{Key: &res.ProjectKeyDetail, Credentials: *res.NewKafkaCredentials}, nil
+		return &KafkaAccess{Key: &res.ProjectKey, Credentials: *res.NewKafkaCredentials}, nil
 	}
 	if !errors.Is(err, ErrOutcomeUnknown) {
 		return nil, err
 	}
 
-	key, err := s.readBack(ctx, "AddKafkaAccess", projectKeyID, err)
+	key, err := s.readBack(ctx, "AddKafkaAccess", projectKeyID, err, opts)
 	switch {
 	case key == nil:
 		return nil, err
 	case key.KafkaUsername == params.Username:
-		return &KafkaAccess{Key: key, Reconciled: true, Credentials: KafkaCredentials{
+		return &KafkaAccess{Key: &key.ProjectKey, Reconciled: true, Credentials: KafkaCredentials{
 			Username: params.Username, Password: password, BootstrapServers: key.KafkaProxyEndpoint,
 		}}, nil
 	case key.KafkaUsername == "":
@@ -83,8 +84,8 @@ func (s *ProjectKeysService) AddKafkaAccess(ctx context.Context, projectKeyID st
 // readBack reads a key after a write whose outcome is unknown. It returns
 // the key and the write's error, or no key and an error joining both
 // failures.
-func (s *ProjectKeysService) readBack(ctx context.Context, operation, projectKeyID string, writeErr error) (*ProjectKeyDetail, error) {
-	key, err := s.Get(ctx, projectKeyID)
+func (s *ProjectKeysService) readBack(ctx context.Context, operation, projectKeyID string, writeErr error, opts []CallOption) (*ProjectKeyDetail, error) {
+	key, err := s.Get(ctx, projectKeyID, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("streamkap: ProjectKeys.%s: the outcome is unknown and the key could not be read back: %w", operation, errors.Join(writeErr, err))
 	}
@@ -96,11 +97,11 @@ func (s *ProjectKeysService) readBack(ctx context.Context, operation, projectKey
 // strong one is generated. Setting the same password twice is harmless, so
 // the update is retried like any idempotent call; on error the returned
 // Secret is still the password that was sent: call again with it.
-func (s *ProjectKeysService) RotateKafkaPassword(ctx context.Context, projectKeyID string, password Secret) (Secret, error) {
+func (s *ProjectKeysService) RotateKafkaPassword(ctx context.Context, projectKeyID string, password Secret, opts ...CallOption) (Secret, error) {
 	if password.IsZero() {
 		password = NewSecret(GeneratePassword())
 	}
-	_, err := s.update(ctx, "ProjectKeys.RotateKafkaPassword", projectKeyID, UpdateProjectKeyParams{KafkaPassword: Value(password)})
+	_, err := s.update(ctx, updateCall{operation: "ProjectKeys.RotateKafkaPassword", opts: opts}, projectKeyID, UpdateProjectKeyParams{KafkaPassword: Value(password)})
 	return password, err
 }
 
@@ -144,7 +145,7 @@ func (e *APIAccessLostError) Is(target error) bool { return target == ErrSecretL
 // the key back, and if API access was added returns an
 // [*APIAccessLostError] (recovery: delete the key and create it again);
 // if not, the error still matches ErrOutcomeUnknown.
-func (s *ProjectKeysService) AddAPIAccess(ctx context.Context, projectKeyID string, params AddAPIAccessParams) (*UpdateProjectKeyResult, error) {
+func (s *ProjectKeysService) AddAPIAccess(ctx context.Context, projectKeyID string, params AddAPIAccessParams, opts ...CallOption) (*UpdateProjectKeyResult, error) {
 	update := UpdateProjectKeyParams{}
 	switch {
 	case params.RoleIDs != nil && params.PermissionIDs != nil:
@@ -157,7 +158,7 @@ func (s *ProjectKeysService) AddAPIAccess(ctx context.Context, projectKeyID stri
 	if err := update.validate("ProjectKeys.AddAPIAccess", projectKeyID); err != nil {
 		return nil, err
 	}
-	before, err := s.Get(ctx, projectKeyID)
+	before, err := s.Get(ctx, projectKeyID, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +167,7 @@ func (s *ProjectKeysService) AddAPIAccess(ctx context.Context, projectKeyID stri
 			projectKeyID, before.APIClientID, ErrConflict)
 	}
 
-	res, err := s.update(ctx, "ProjectKeys.AddAPIAccess", projectKeyID, update)
+	res, err := s.update(ctx, updateCall{operation: "ProjectKeys.AddAPIAccess", opts: opts}, projectKeyID, update)
 	if err == nil {
 		if res.NewAPICredentials == nil || res.NewAPICredentials.ClientSecret.IsZero() {
 			return nil, &APIAccessLostError{ProjectKeyID: projectKeyID, ClientID: res.APIClientID,
@@ -177,7 +178,7 @@ func (s *ProjectKeysService) AddAPIAccess(ctx context.Context, projectKeyID stri
 	if !errors.Is(err, ErrOutcomeUnknown) {
 		return nil, err
 	}
-	after, err := s.readBack(ctx, "AddAPIAccess", projectKeyID, err)
+	after, err := s.readBack(ctx, "AddAPIAccess", projectKeyID, err, opts)
 	switch {
 	case after == nil:
 		return nil, err
@@ -187,6 +188,43 @@ func (s *ProjectKeysService) AddAPIAccess(ctx context.Context, projectKeyID stri
 		return nil, fmt.Errorf("streamkap: ProjectKeys.AddAPIAccess: key %s has no API access after the failure: "+
 			"the change was not applied, or is still being applied; read the key again before retrying: %w", projectKeyID, err)
 	}
+}
+
+// SetRoles replaces the roles of a key's API credentials, and is the way to
+// change them. Roles may be given by name, key or id ("Data Admin",
+// "DataAdmin", "role-123"), resolved with one GET /auth/roles.
+//
+// SetRoles reads the key first. On a key with API access the change is a
+// plain role change, safe to resend, so it is retried like a rename. (An
+// Update with RoleIDs is never resent once it may have arrived: on a
+// Kafka-only key the same request creates API credentials whose secret is
+// shown once.) A key without API access is refused, before any write, with
+// an error matching [ErrRefused]: give it API access with
+// [ProjectKeysService.AddAPIAccess]. The new roles reach tokens already
+// issued when they expire ([ProjectKeyDetail.TokenTTL]).
+func (s *ProjectKeysService) SetRoles(ctx context.Context, projectKeyID string, roles []string, opts ...CallOption) (*UpdateProjectKeyResult, error) {
+	var v validator
+	if problem, ok := checkKeyID(projectKeyID); !ok {
+		v.add(problem)
+	}
+	v.ids([]string{"body", "role_ids"}, roles, 1)
+	if err := v.err("ProjectKeys.SetRoles"); err != nil {
+		return nil, err
+	}
+	ids, err := s.client.Roles.ResolveIDs(ctx, roles, opts...)
+	if err != nil {
+		return nil, err
+	}
+	key, err := s.Get(ctx, projectKeyID, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if !key.HasAPIAccess() {
+		return nil, fmt.Errorf("streamkap: ProjectKeys.SetRoles: key %s has no API access, and role_ids would create API credentials "+
+			"whose secret is shown once; give it API access with AddAPIAccess: %w", projectKeyID, ErrRefused)
+	}
+	how := updateCall{operation: "ProjectKeys.SetRoles", opts: opts, rolesAreIdempotent: true}
+	return s.update(ctx, how, projectKeyID, UpdateProjectKeyParams{RoleIDs: Value(ids)})
 }
 
 // ToolScoping is the MCP tool scoping of a key. Each field may be left
@@ -200,8 +238,8 @@ type ToolScoping struct {
 // SetToolScoping changes the MCP tool scoping of a key: the profile, the
 // allow-list (which overrides the rest) and the block-list. Fields left
 // unset are not changed; Null clears them. The change is safe to resend.
-func (s *ProjectKeysService) SetToolScoping(ctx context.Context, projectKeyID string, scoping ToolScoping) (*UpdateProjectKeyResult, error) {
-	return s.update(ctx, "ProjectKeys.SetToolScoping", projectKeyID, UpdateProjectKeyParams{
+func (s *ProjectKeysService) SetToolScoping(ctx context.Context, projectKeyID string, scoping ToolScoping, opts ...CallOption) (*UpdateProjectKeyResult, error) {
+	return s.update(ctx, updateCall{operation: "ProjectKeys.SetToolScoping", opts: opts}, projectKeyID, UpdateProjectKeyParams{
 		ToolProfile: scoping.Profile, AllowedTools: scoping.AllowedTools, BlockedTools: scoping.BlockedTools,
 	})
 }

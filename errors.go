@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -22,16 +23,31 @@ var (
 	ErrUnauthorized = errors.New("streamkap: unauthorized")
 	// ErrForbidden: the credentials lack a permission the call needs (HTTP 403).
 	ErrForbidden = errors.New("streamkap: forbidden")
-	// ErrConflict: the request conflicts with existing state (HTTP 409, or
-	// a 400/422 saying that something already exists).
+	// ErrConflict: the request conflicts with existing state: HTTP 409, or
+	// a 400 or 422 whose detail ends saying that something already exists
+	// or is already taken (a name collision).
 	ErrConflict = errors.New("streamkap: conflict")
 	// ErrRateLimited: the API asked the client to slow down (HTTP 429) and
 	// the retries allowed were used up, or the wait it asked for was longer
 	// than the client accepts. [APIError.RetryAfter] holds the wait.
 	ErrRateLimited = errors.New("streamkap: rate limited")
 	// ErrKeyNotReady: the key is creating, deleting or delete_failed, and
-	// the API refuses to change it until that ends (HTTP 400).
+	// the API refuses to change it until that ends (HTTP 400 whose detail
+	// starts "Project key is creating", "... is deleting" or "... is
+	// delete_failed"; waiters' [*KeyStateError] too).
 	ErrKeyNotReady = errors.New("streamkap: project key not ready")
+	// ErrRefused: the API refused a well-formed request under one of its
+	// business rules (HTTP 400): permission_ids on a key that already has
+	// API access, kafka_config on a key that already has a Kafka user, a
+	// Kafka change on a key without one, role_ids and permission_ids
+	// together, unknown role ids, a key with neither API nor Kafka access.
+	// Sending the same request again gets the same answer; change the
+	// request or the key first.
+	ErrRefused = errors.New("streamkap: refused by a business rule")
+	// ErrBadRequest: any HTTP 400. It is the kind of a 400 whose detail the
+	// SDK does not recognise; the specific kinds above match as well when
+	// it does.
+	ErrBadRequest = errors.New("streamkap: bad request")
 	// ErrValidation: the request was invalid, either found by the SDK before
 	// sending ([*ValidationError]) or by the API (HTTP 422, [*APIError]).
 	ErrValidation = errors.New("streamkap: invalid request")
@@ -116,7 +132,7 @@ func (e *APIError) Is(target error) bool {
 		return e.outcomeUnknown
 	case ErrNotFound:
 		return e.StatusCode == http.StatusNotFound ||
-			(e.StatusCode == http.StatusBadRequest && detailSays(e.Detail, "not found", "does not exist", "no such"))
+			(e.StatusCode == http.StatusBadRequest && keyNotFoundDetail.MatchString(e.Detail))
 	case ErrUnauthorized:
 		return e.StatusCode == http.StatusUnauthorized
 	case ErrForbidden:
@@ -124,12 +140,15 @@ func (e *APIError) Is(target error) bool {
 	case ErrConflict:
 		return e.StatusCode == http.StatusConflict ||
 			((e.StatusCode == http.StatusBadRequest || e.StatusCode == http.StatusUnprocessableEntity) &&
-				detailSays(e.Detail, "already exists"))
+				conflictDetail.MatchString(e.Detail))
 	case ErrRateLimited:
 		return e.StatusCode == http.StatusTooManyRequests
 	case ErrKeyNotReady:
-		return e.StatusCode == http.StatusBadRequest &&
-			detailSays(e.Detail, "creating", "deleting", "delete_failed", "delete failed", "not ready")
+		return e.StatusCode == http.StatusBadRequest && notReadyDetail.MatchString(e.Detail)
+	case ErrRefused:
+		return e.StatusCode == http.StatusBadRequest && refusedDetail.MatchString(e.Detail)
+	case ErrBadRequest:
+		return e.StatusCode == http.StatusBadRequest
 	case ErrValidation:
 		return e.StatusCode == http.StatusUnprocessableEntity
 	case ErrRedirect:
@@ -142,16 +161,25 @@ func (e *APIError) Is(target error) bool {
 // nevertheless have been applied; errors.Is(err, ErrOutcomeUnknown) says the same.
 func (e *APIError) OutcomeUnknown() bool { return e.outcomeUnknown }
 
-// detailSays reports whether detail mentions any of the phrases, ignoring case.
-func detailSays(detail string, phrases ...string) bool {
-	d := strings.ToLower(detail)
-	for _, p := range phrases {
-		if strings.Contains(d, p) {
-			return true
-		}
-	}
-	return false
-}
+// The 400 answers the SDK recognises, by patterns anchored on the whole
+// detail (ignoring case), so that a phrase inside another message ("Failed
+// creating Kafka user", "Role r-1 not found") cannot misfire. The API
+// documents the 400 for keys that are not ready, not its words: these
+// follow the shape of its FastAPI details, and streamkaptest answers with
+// them. A 400 that matches none has the generic kind ErrBadRequest.
+var (
+	notReadyDetail    = regexp.MustCompile(`(?i)^project key (?:\S+ )?is (?:creating|deleting|delete_failed)(?:[;:,.]|$)`)
+	keyNotFoundDetail = regexp.MustCompile(`(?i)^project key (?:\S+ )?(?:not found|does not exist)\.?$`)
+	conflictDetail    = regexp.MustCompile(`(?i)\balready (?:exists|taken)\.?$`)
+	refusedDetail     = regexp.MustCompile(`(?i)^(?:` +
+		`role_ids and permission_ids are mutually exclusive|` +
+		`permission_ids can only be set when adding api access|` +
+		`a kafka user already exists for this key|` +
+		`the key has no kafka user|` +
+		`a project key needs api access|` +
+		`unknown role ids?:|` +
+		`the project key has no api credentials)`)
+)
 
 // FieldError is one problem with one request field, from the API's
 // validation answer (FastAPI's {loc, msg, type}) or from the SDK's own
@@ -368,12 +396,16 @@ func errorKind(err error) string {
 		return "rate_limited"
 	case errors.Is(err, ErrKeyNotReady):
 		return "key_not_ready"
+	case errors.Is(err, ErrRefused):
+		return "refused"
 	case errors.Is(err, ErrRedirect):
 		return "redirect"
 	case errors.Is(err, ErrMalformedResponse):
 		return "malformed_response"
 	case errors.Is(err, ErrResponseTooLarge):
 		return "response_too_large"
+	case errors.Is(err, ErrBadRequest):
+		return "bad_request"
 	case errors.Is(err, context.Canceled):
 		return "canceled"
 	case errors.Is(err, context.DeadlineExceeded):

@@ -32,7 +32,8 @@ func TestAPIErrorDecoding(t *testing.T) {
 		}, []error{ErrKeyNotReady}, []error{ErrNotFound, ErrConflict}},
 		{"delete_failed is not ready", 400, `{"detail":"Project key status is delete_failed"}`, nil, []error{ErrKeyNotReady}, nil},
 		{"400 saying not found", 400, `{"detail":"Project key does not exist"}`, nil, []error{ErrNotFound}, []error{ErrKeyNotReady}},
-		{"400 already exists", 400, `{"detail":"A Kafka user already exists for this key"}`, nil, []error{ErrConflict}, nil},
+		{"400 a business rule", 400, `{"detail":"A Kafka user already exists for this key"}`, nil, []error{ErrRefused, ErrBadRequest}, nil},
+		{"400 already exists", 400, `{"detail":"Project key with name 'bot' already exists"}`, nil, []error{ErrConflict, ErrBadRequest}, nil},
 		{"422 field list", 422, `{"detail":[
 			{"type":"string_too_long","loc":["body","name"],"msg":"String should have at most 100 characters","input":"x","ctx":{"max_length":100}},
 			{"type":"string_too_short","loc":["body","kafka_password"],"msg":"String should have at least 12 characters","input":"` + plantedKafkaPass + `"},
@@ -167,7 +168,8 @@ func TestAnnouncedTooLargeIsRefusedWithoutReading(t *testing.T) {
 
 func TestErrorKindsAreDistinct(t *testing.T) {
 	t.Parallel()
-	kinds := []error{ErrNotFound, ErrUnauthorized, ErrForbidden, ErrConflict, ErrRateLimited, ErrKeyNotReady, ErrValidation, ErrOutcomeUnknown}
+	kinds := []error{ErrNotFound, ErrUnauthorized, ErrForbidden, ErrConflict, ErrRateLimited, ErrKeyNotReady, ErrValidation, ErrOutcomeUnknown,
+		ErrRefused, ErrBadRequest, ErrRedirect, ErrSecretLost, ErrDeleteFailed, ErrMalformedResponse, ErrResponseTooLarge}
 	for i, a := range kinds {
 		for j, b := range kinds {
 			assert.Equal(t, i == j, errors.Is(a, b))
@@ -182,6 +184,60 @@ func TestErrorKindsAreDistinct(t *testing.T) {
 	assert.Equal(t, "streamkap: GET /p: read tcp: connection reset by peer", r.Error())
 	a := &APIError{StatusCode: 500, outcomeUnknown: true}
 	assert.True(t, a.OutcomeUnknown())
+}
+
+// TestErrorKindsOfA400 classifies 400 answers by their whole detail:
+// phrases the API uses match their kind, and near misses (the same words
+// inside another message) match only the generic ErrBadRequest.
+func TestErrorKindsOfA400(t *testing.T) {
+	t.Parallel()
+	specific := []error{ErrKeyNotReady, ErrRefused, ErrConflict, ErrNotFound}
+	cases := []struct {
+		detail string
+		want   error // nil: only ErrBadRequest
+	}{
+		// The API's phrases.
+		{"Project key is creating; it cannot be updated until it is active", ErrKeyNotReady},
+		{"Project key is deleting; it cannot be updated until it is active", ErrKeyNotReady},
+		{"Project key is delete_failed; it cannot be updated until it is active", ErrKeyNotReady},
+		{"Project key pk-1 is creating", ErrKeyNotReady},
+		{"project key is deleting.", ErrKeyNotReady},
+		{"permission_ids can only be set when adding API access to a Kafka-only key; use role_ids to change the roles of existing API credentials", ErrRefused},
+		{"A Kafka user already exists for this key; use kafka_password to rotate its password", ErrRefused},
+		{"The key has no Kafka user; use kafka_config to add Kafka access", ErrRefused},
+		{"role_ids and permission_ids are mutually exclusive", ErrRefused},
+		{"Unknown role ids: role-x", ErrRefused},
+		{"A project key needs API access (role_ids or permission_ids) or Kafka access (kafka_config)", ErrRefused},
+		{"Project key with name 'bot' already exists", ErrConflict},
+		{"Failed creating Kafka user: username already taken", ErrConflict},
+		{"Project key not found", ErrNotFound},
+		{"Project key pk-9 does not exist", ErrNotFound},
+		// Near misses: the words, not the phrase.
+		{"Error while deleting ACLs for user", nil},
+		{"Failed creating Kafka user: timeout", nil},
+		{"The pipeline is creating; try later", nil},
+		{"Role role-x not found", nil},
+		{"Tenant not found for this project key", nil},
+		{"no such topic", nil},
+		{"Schema registry already exists, but Kafka user creation failed", nil},
+		{"Not ready: maintenance", nil},
+		{"delete_failed", nil},
+		{"Something went wrong. Project key is creating", nil},
+		{"kafka_config is invalid: a Kafka user already exists for this key", nil},
+		{"", nil},
+	}
+	for _, tc := range cases {
+		e := &APIError{StatusCode: http.StatusBadRequest, Detail: tc.detail}
+		assert.ErrorIs(t, e, ErrBadRequest, tc.detail)
+		for _, kind := range specific {
+			assert.Equal(t, kind == tc.want, errors.Is(e, kind), "%q: %v", tc.detail, kind)
+		}
+	}
+	// The same details on other statuses keep their status's kind only.
+	assert.NotErrorIs(t, &APIError{StatusCode: 500, Detail: "Project key is creating"}, ErrKeyNotReady)
+	assert.NotErrorIs(t, &APIError{StatusCode: 500, Detail: "Project key is creating"}, ErrBadRequest)
+	assert.ErrorIs(t, &APIError{StatusCode: 422, Detail: "name: Project key with name 'bot' already exists"}, ErrConflict)
+	assert.ErrorIs(t, &APIError{StatusCode: 409, Detail: "anything"}, ErrConflict)
 }
 
 func TestSnippet(t *testing.T) {

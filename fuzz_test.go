@@ -147,17 +147,7 @@ func FuzzDecodeResults(f *testing.F) {
 		var mcp MCPConfig
 		var roles []Role
 		var token tokenResponse
-		targets := []any{
-			&struct {
-				*UpdateProjectKeyResult
-				tokenTTLWire
-			}{UpdateProjectKeyResult: &update},
-			&struct {
-				*ProjectKeyDetail
-				tokenTTLWire
-			}{ProjectKeyDetail: &detail},
-			&list, &file, &mcp, &roles, &token,
-		}
+		targets := []any{&update, &detail, &list, &file, &mcp, &roles, &token}
 		for _, out := range targets {
 			err := c.decodeJSON(body, out)
 			if err != nil && !errors.Is(err, ErrMalformedResponse) {

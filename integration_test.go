@@ -39,16 +39,16 @@ func TestUpdateTransitions(t *testing.T) {
 		assert.Nil(t, state.Description)
 	})
 
-	t.Run("role change on API credentials warns with the TTL", func(t *testing.T) {
+	t.Run("role change on API credentials", func(t *testing.T) {
 		key := srv.AddKey(streamkaptest.Key{API: true, RoleIDs: []string{"role-read-only"}})
 		res, err := keys.Update(ctx, key.ID, streamkap.UpdateProjectKeyParams{RoleIDs: streamkap.Value([]string{"role-data-admin"})})
 		require.NoError(t, err)
 		require.Len(t, res.Roles, 1)
 		assert.Equal(t, "Data Admin", res.Roles[0].Name)
 		assert.Nil(t, res.NewAPICredentials)
-		require.Len(t, res.Warnings, 1)
-		assert.Contains(t, res.Warnings[0], "within 1200 seconds")
-		assert.Equal(t, 20*time.Minute, res.TokenTTL)
+		detail, err := keys.Get(ctx, key.ID)
+		require.NoError(t, err)
+		assert.Equal(t, 20*time.Minute, detail.TokenTTL, "how long tokens already issued keep the old roles")
 	})
 
 	t.Run("role_ids on a Kafka-only key adds API access once", func(t *testing.T) {
@@ -103,10 +103,12 @@ func TestUpdateTransitions(t *testing.T) {
 		assert.Equal(t, "ingest", res.NewKafkaCredentials.Username)
 		assert.Equal(t, kafkaPassword, res.NewKafkaCredentials.Password.Reveal())
 		assert.Equal(t, "ingest", res.KafkaUsername)
-		assert.Equal(t, []streamkap.KafkaACL{{TopicName: "orders.", Operation: "READ", ResourcePatternType: "PREFIXED", Resource: "TOPIC"}}, res.KafkaACLs)
+		state, _ := srv.Key(key.ID)
+		assert.Equal(t, []streamkap.KafkaACL{{TopicName: "orders.", Operation: "READ", ResourcePatternType: "PREFIXED", Resource: "TOPIC"}}, state.KafkaACLs)
 
 		_, err = keys.Update(ctx, key.ID, streamkap.UpdateProjectKeyParams{KafkaConfig: streamkap.Value(streamkap.KafkaConfig{Username: "again"})})
-		require.ErrorIs(t, err, streamkap.ErrConflict)
+		require.ErrorIs(t, err, streamkap.ErrRefused, "a business rule: the key has a Kafka user")
+		assert.NotErrorIs(t, err, streamkap.ErrConflict)
 	})
 
 	t.Run("kafka_config without a password gets a generated one", func(t *testing.T) {

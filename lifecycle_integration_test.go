@@ -23,7 +23,7 @@ func TestLifecycle(t *testing.T) {
 	srv := streamkaptest.NewServer(t, streamkaptest.WithCreateDelay(50*time.Millisecond), streamkaptest.WithDeleteDelay(50*time.Millisecond))
 	client := srv.Client()
 
-	roleIDs, err := client.Roles.ResolveIDs(ctx, "Data Admin")
+	roleIDs, err := client.Roles.ResolveIDs(ctx, []string{"Data Admin"})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"role-data-admin"}, roleIDs)
 

@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // ProjectKeysService manages Project Keys: API credentials, Kafka access and
@@ -101,6 +99,12 @@ func (p *UpdateProjectKeyParams) addsCapability() bool {
 	return p.RoleIDs.IsSet() || p.PermissionIDs.IsSet() || p.KafkaConfig.IsSet()
 }
 
+// onlyRoleChange reports whether role_ids is the only capability-bearing
+// field, which on a key with API access is a plain role change.
+func (p *UpdateProjectKeyParams) onlyRoleChange() bool {
+	return p.RoleIDs.IsSet() && !p.PermissionIDs.IsSet() && !p.KafkaConfig.IsSet()
+}
+
 // secrets lists the plaintexts the request will carry.
 func (p *UpdateProjectKeyParams) secrets() []string {
 	var out []string
@@ -113,32 +117,17 @@ func (p *UpdateProjectKeyParams) secrets() []string {
 	return out
 }
 
-// UpdateProjectKeyResult is the key after an update, with any credentials
-// the update created. The detail fields (KafkaACLs, WhitelistIPs, proxy
-// endpoints, TokenTTL) are filled when the server includes them.
+// UpdateProjectKeyResult is what the API answers to an update: the key's
+// summary (as in a list; read details such as the ACLs with
+// [ProjectKeysService.Get]) and the credentials the update created, if any.
 type UpdateProjectKeyResult struct {
-	ProjectKeyDetail
+	ProjectKey
 	// NewAPICredentials is set only when the update added API access to a
 	// Kafka-only key. Its ClientSecret is shown this once.
 	NewAPICredentials *APICredentials `json:"new_api_credentials"`
 	// NewKafkaCredentials is set only when the update added Kafka access.
-	// Its Password is shown this once.
+	// Its Password, chosen client-side, is the one that was sent.
 	NewKafkaCredentials *KafkaCredentials `json:"new_kafka_credentials"`
-	// Warnings are the server's notes about the update, such as when a role
-	// change takes effect. Never nil.
-	Warnings []string `json:"warnings"`
-}
-
-// tokenTTLWire decodes token_ttl_seconds next to the value it embeds.
-type tokenTTLWire struct {
-	TokenTTLSeconds *float64 `json:"token_ttl_seconds"`
-}
-
-func (w tokenTTLWire) ttl() time.Duration {
-	if w.TokenTTLSeconds == nil || *w.TokenTTLSeconds <= 0 || *w.TokenTTLSeconds > float64(math.MaxInt64/time.Second) {
-		return 0
-	}
-	return time.Duration(*w.TokenTTLSeconds * float64(time.Second))
 }
 
 // ListProjectKeysOptions filters List. The API documents no filters today;
@@ -148,7 +137,7 @@ type ListProjectKeysOptions struct{}
 
 // List returns the tenant's Project Keys (GET /project-keys), without
 // secrets. The API returns them all at once; opts may be nil.
-func (s *ProjectKeysService) List(ctx context.Context, opts *ListProjectKeysOptions) ([]ProjectKey, error) {
+func (s *ProjectKeysService) List(ctx context.Context, opts *ListProjectKeysOptions, callOpts ...CallOption) ([]ProjectKey, error) {
 	q, err := encodeQuery(opts)
 	if err != nil {
 		return nil, err
@@ -157,6 +146,7 @@ func (s *ProjectKeysService) List(ctx context.Context, opts *ListProjectKeysOpti
 	err = s.client.do(ctx, &call{
 		method: http.MethodGet, route: "/project-keys", path: "/project-keys", query: q,
 		idempotent: true, out: &keys, check: func() error { return checkKeys(keys) },
+		info: newCallOptions(callOpts).info,
 	})
 	if err != nil {
 		return nil, err
@@ -170,23 +160,18 @@ func (s *ProjectKeysService) List(ctx context.Context, opts *ListProjectKeysOpti
 // Get returns one Project Key with its details (GET
 // /project-keys/{project_key_id}). A key that does not exist gives an
 // error matching [ErrNotFound].
-func (s *ProjectKeysService) Get(ctx context.Context, projectKeyID string) (*ProjectKeyDetail, error) {
+func (s *ProjectKeysService) Get(ctx context.Context, projectKeyID string, opts ...CallOption) (*ProjectKeyDetail, error) {
 	if err := validateKeyID("ProjectKeys.Get", projectKeyID); err != nil {
 		return nil, err
 	}
-	wire := &struct {
-		ProjectKeyDetail
-		tokenTTLWire
-	}{}
-	key := &wire.ProjectKeyDetail
+	key := &ProjectKeyDetail{}
 	err := s.client.do(ctx, &call{
 		method: http.MethodGet, route: "/project-keys/{project_key_id}", path: keyPath(projectKeyID),
-		idempotent: true, out: wire, check: func() error { return key.check() },
+		idempotent: true, out: key, check: key.check, info: newCallOptions(opts).info,
 	})
 	if err != nil {
 		return nil, err
 	}
-	key.TokenTTL = wire.ttl()
 	return key, nil
 }
 
@@ -251,12 +236,22 @@ func checkKeyID(id string) (FieldError, bool) {
 // in effect. If such an update fails with [ErrOutcomeUnknown], read the key
 // with Get before trying again; when it added Kafka access, the error is a
 // [*KafkaOutcomeUnknownError] holding the password that was sent.
-func (s *ProjectKeysService) Update(ctx context.Context, projectKeyID string, params UpdateProjectKeyParams) (*UpdateProjectKeyResult, error) {
-	return s.update(ctx, "ProjectKeys.Update", projectKeyID, params)
+func (s *ProjectKeysService) Update(ctx context.Context, projectKeyID string, params UpdateProjectKeyParams, opts ...CallOption) (*UpdateProjectKeyResult, error) {
+	return s.update(ctx, updateCall{operation: "ProjectKeys.Update", opts: opts}, projectKeyID, params)
 }
 
-// update is Update in the name of operation, for the helpers built on it.
-func (s *ProjectKeysService) update(ctx context.Context, operation, projectKeyID string, params UpdateProjectKeyParams) (*UpdateProjectKeyResult, error) {
+// updateCall says how a helper built on Update sends it.
+type updateCall struct {
+	operation string // the helper's name, for errors
+	opts      []CallOption
+	// rolesAreIdempotent marks role_ids as a plain role change (the key is
+	// known to have API access), safe to resend.
+	rolesAreIdempotent bool
+}
+
+// update is Update in the name of a helper.
+func (s *ProjectKeysService) update(ctx context.Context, how updateCall, projectKeyID string, params UpdateProjectKeyParams) (*UpdateProjectKeyResult, error) {
+	operation := how.operation
 	if err := params.validate(operation, projectKeyID); err != nil {
 		return nil, err
 	}
@@ -269,11 +264,7 @@ func (s *ProjectKeysService) update(ctx context.Context, operation, projectKeyID
 		}
 		kafka = &kc
 	}
-	wire := &struct {
-		UpdateProjectKeyResult
-		tokenTTLWire
-	}{}
-	result := &wire.UpdateProjectKeyResult
+	result := &UpdateProjectKeyResult{}
 
 	body, err := encodeUpdate(&params)
 	if err != nil {
@@ -284,10 +275,11 @@ func (s *ProjectKeysService) update(ctx context.Context, operation, projectKeyID
 		route:      "/project-keys/{project_key_id}",
 		path:       keyPath(projectKeyID),
 		body:       body,
-		idempotent: !params.addsCapability(),
+		idempotent: !params.addsCapability() || (how.rolesAreIdempotent && params.onlyRoleChange()),
 		secrets:    params.secrets(),
-		out:        wire,
+		out:        result,
 		check:      func() error { return result.check(&params, kafka) },
+		info:       newCallOptions(how.opts).info,
 	})
 	if err != nil {
 		if kafka != nil && errors.Is(err, ErrOutcomeUnknown) {
@@ -296,17 +288,13 @@ func (s *ProjectKeysService) update(ctx context.Context, operation, projectKeyID
 		}
 		return nil, err
 	}
-	if result.Warnings == nil {
-		result.Warnings = []string{}
-	}
 	if kafka != nil {
 		// The password in effect is the one sent, whatever the answer echoed.
 		if result.NewKafkaCredentials == nil {
-			result.NewKafkaCredentials = &KafkaCredentials{Username: kafka.Username, BootstrapServers: result.KafkaProxyEndpoint}
+			result.NewKafkaCredentials = &KafkaCredentials{Username: kafka.Username}
 		}
 		result.NewKafkaCredentials.Password = kafka.Password
 	}
-	result.TokenTTL = wire.ttl()
 	return result, nil
 }
 

@@ -98,7 +98,7 @@ func (e *CreateOutcomeUnknownError) Unwrap() error { return e.Err }
 //
 // A create is never sent twice once it may have reached the server; when
 // its outcome is unknown the error is a [*CreateOutcomeUnknownError].
-func (s *ProjectKeysService) Create(ctx context.Context, params CreateProjectKeyParams) (*CredentialFile, error) {
+func (s *ProjectKeysService) Create(ctx context.Context, params CreateProjectKeyParams, opts ...CallOption) (*CredentialFile, error) {
 	if err := params.validate(); err != nil {
 		return nil, err
 	}
@@ -122,6 +122,7 @@ func (s *ProjectKeysService) Create(ctx context.Context, params CreateProjectKey
 		method: http.MethodPost, route: "/project-keys", path: "/project-keys", body: body,
 		idempotent: false, secrets: secrets, out: file, raw: &file.raw,
 		check: func() error { return file.checkCreated(&params) },
+		info:  newCallOptions(opts).info,
 	})
 	if err != nil {
 		if errors.Is(err, ErrOutcomeUnknown) {
@@ -157,8 +158,8 @@ func (f *CredentialFile) checkCreated(params *CreateProjectKeyParams) error {
 
 // FindByName returns the keys named name (names need not be unique), for
 // reconciling after a [CreateOutcomeUnknownError].
-func (s *ProjectKeysService) FindByName(ctx context.Context, name string) ([]ProjectKey, error) {
-	keys, err := s.List(ctx, nil)
+func (s *ProjectKeysService) FindByName(ctx context.Context, name string, opts ...CallOption) ([]ProjectKey, error) {
+	keys, err := s.List(ctx, nil, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -177,13 +178,13 @@ func (s *ProjectKeysService) FindByName(ctx context.Context, name string) ([]Pro
 // waits for the end. A delete is safe to resend, so it is retried; when an
 // earlier attempt may have worked and a retry then finds no key, the
 // delete counts as done.
-func (s *ProjectKeysService) Delete(ctx context.Context, projectKeyID string) error {
+func (s *ProjectKeysService) Delete(ctx context.Context, projectKeyID string, opts ...CallOption) error {
 	if err := validateKeyID("ProjectKeys.Delete", projectKeyID); err != nil {
 		return err
 	}
 	cl := &call{
 		method: http.MethodDelete, route: "/project-keys/{project_key_id}", path: keyPath(projectKeyID),
-		idempotent: true,
+		idempotent: true, info: newCallOptions(opts).info,
 	}
 	err := s.client.do(ctx, cl)
 	if err != nil && errors.Is(err, ErrNotFound) && cl.state.maybeApplied {
@@ -208,7 +209,7 @@ type MCPConfig struct {
 // MCPConfig returns the authoritative MCP tool scoping of a key (GET
 // /project-keys/{project_key_id}/mcp-config), the one the MCP server checks
 // when a session starts.
-func (s *ProjectKeysService) MCPConfig(ctx context.Context, projectKeyID string) (*MCPConfig, error) {
+func (s *ProjectKeysService) MCPConfig(ctx context.Context, projectKeyID string, opts ...CallOption) (*MCPConfig, error) {
 	if err := validateKeyID("ProjectKeys.MCPConfig", projectKeyID); err != nil {
 		return nil, err
 	}
@@ -222,6 +223,7 @@ func (s *ProjectKeysService) MCPConfig(ctx context.Context, projectKeyID string)
 			}
 			return nil
 		},
+		info: newCallOptions(opts).info,
 	})
 	if err != nil {
 		return nil, err
@@ -273,10 +275,10 @@ func (o *WaitOptions) intervals() (lo, hi time.Duration) {
 // WaitUntilActive polls Get until the key is active and returns it. It
 // gives up when ctx ends, when the key is deleting or delete_failed (a
 // [*KeyStateError]), or when it does not exist (ErrNotFound). opts may be nil.
-func (s *ProjectKeysService) WaitUntilActive(ctx context.Context, projectKeyID string, opts *WaitOptions) (*ProjectKeyDetail, error) {
+func (s *ProjectKeysService) WaitUntilActive(ctx context.Context, projectKeyID string, opts *WaitOptions, callOpts ...CallOption) (*ProjectKeyDetail, error) {
 	var found *ProjectKeyDetail
 	err := s.poll(ctx, opts, func() (bool, error) {
-		key, err := s.Get(ctx, projectKeyID)
+		key, err := s.Get(ctx, projectKeyID, callOpts...)
 		if err != nil {
 			return false, err
 		}
@@ -295,9 +297,9 @@ func (s *ProjectKeysService) WaitUntilActive(ctx context.Context, projectKeyID s
 // WaitUntilGone polls Get until the key no longer exists. It gives up when
 // ctx ends or when the deletion failed (a [*KeyStateError] matching
 // ErrDeleteFailed). opts may be nil.
-func (s *ProjectKeysService) WaitUntilGone(ctx context.Context, projectKeyID string, opts *WaitOptions) error {
+func (s *ProjectKeysService) WaitUntilGone(ctx context.Context, projectKeyID string, opts *WaitOptions, callOpts ...CallOption) error {
 	return s.poll(ctx, opts, func() (bool, error) {
-		key, err := s.Get(ctx, projectKeyID)
+		key, err := s.Get(ctx, projectKeyID, callOpts...)
 		switch {
 		case errors.Is(err, ErrNotFound):
 			return true, nil

@@ -206,11 +206,11 @@ func TestRoles(t *testing.T) {
 	require.Len(t, roles, 3)
 	assert.Equal(t, Role{ID: "role-1", Key: "Admin", Name: "Admin", Description: "all", Permissions: []string{"project_keys:write"}}, roles[0])
 
-	ids, err := h.c.Roles.ResolveIDs(context.Background(), "data admin", "ReadOnly", "role-1", "ADMIN")
+	ids, err := h.c.Roles.ResolveIDs(context.Background(), []string{"data admin", "ReadOnly", "role-1", "ADMIN"})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"role-2", "role-3", "role-1", "role-1"}, ids)
 
-	_, err = h.c.Roles.ResolveIDs(context.Background(), "Admin", "Superuser", "root")
+	_, err = h.c.Roles.ResolveIDs(context.Background(), []string{"Admin", "Superuser", "root"})
 	require.ErrorIs(t, err, ErrNotFound)
 	var unknown *UnknownRoleError
 	require.ErrorAs(t, err, &unknown)
@@ -222,7 +222,7 @@ func TestRoles(t *testing.T) {
 	roles, err = h2.c.Roles.List(context.Background())
 	require.NoError(t, err)
 	assert.NotNil(t, roles)
-	_, err = h2.c.Roles.ResolveIDs(context.Background(), "x")
+	_, err = h2.c.Roles.ResolveIDs(context.Background(), []string{"x"})
 	require.ErrorIs(t, err, ErrNotFound)
 }
 
@@ -330,7 +330,8 @@ func TestAddKafkaAccess(t *testing.T) {
 func TestAddKafkaAccessGeneratesThePassword(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	// The server echoes no credentials: the SDK still knows the password it sent.
+	// The server echoes no credentials: the SDK still knows the password it
+	// sent (and, with no credentials in the answer, not the bootstrap servers).
 	h.on(http.MethodPatch, "/project-keys/pk-1", jsonResponder(200, `{"id":"pk-1","kafka_username":"bot","kafka_proxy_endpoint":"kafka:1"}`))
 	access, err := h.c.ProjectKeys.AddKafkaAccess(context.Background(), "pk-1", AddKafkaAccessParams{Username: "bot"})
 	require.NoError(t, err)
@@ -339,7 +340,7 @@ func TestAddKafkaAccessGeneratesThePassword(t *testing.T) {
 	password := patchBodyPassword(t, sent[0].Body)
 	assert.Len(t, password, 32)
 	assert.Equal(t, password, access.Credentials.Password.Reveal())
-	assert.Equal(t, KafkaCredentials{Username: "bot", Password: access.Credentials.Password, BootstrapServers: "kafka:1"}, access.Credentials)
+	assert.Equal(t, KafkaCredentials{Username: "bot", Password: access.Credentials.Password}, access.Credentials)
 
 	_, err = h.c.ProjectKeys.AddKafkaAccess(context.Background(), "pk-1", AddKafkaAccessParams{})
 	require.ErrorIs(t, err, ErrValidation)
@@ -383,7 +384,7 @@ func TestAddKafkaAccessReconcilesAnUnknownOutcome(t *testing.T) {
 	h := newHarness(t)
 	h.on(http.MethodPatch, "/project-keys/pk-1", jsonResponder(400, `{"detail":"A Kafka user already exists for this key"}`))
 	_, err := h.c.ProjectKeys.AddKafkaAccess(context.Background(), "pk-1", AddKafkaAccessParams{Username: "bot"})
-	require.ErrorIs(t, err, ErrConflict)
+	require.ErrorIs(t, err, ErrRefused)
 	assert.Empty(t, h.sent(http.MethodGet, "/project-keys/pk-1"), "a definite answer needs no reconciling")
 }
 

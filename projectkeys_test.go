@@ -2,6 +2,7 @@ package streamkap
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
@@ -77,10 +78,34 @@ func TestGetRefusesAnEmptyID(t *testing.T) {
 
 func TestTokenTTLOutOfRange(t *testing.T) {
 	t.Parallel()
-	for _, v := range []float64{-1, 0, 1e300} {
-		assert.Zero(t, tokenTTLWire{TokenTTLSeconds: &v}.ttl())
+	for _, v := range []string{"-1", "0", "1e300", "null", `"soon"`} {
+		var key ProjectKeyDetail
+		err := json.Unmarshal([]byte(`{"id":"pk-1","token_ttl_seconds":`+v+`}`), &key)
+		if err != nil {
+			assert.True(t, isFieldTypeError(err), v)
+		}
+		assert.Zero(t, key.TokenTTL, v)
+		assert.Equal(t, "pk-1", key.ID, v)
 	}
-	assert.Zero(t, tokenTTLWire{}.ttl())
-	half := 0.5
-	assert.Equal(t, 500*time.Millisecond, tokenTTLWire{TokenTTLSeconds: &half}.ttl())
+	var key ProjectKeyDetail
+	require.NoError(t, json.Unmarshal([]byte(`{"token_ttl_seconds":0.5}`), &key))
+	assert.Equal(t, 500*time.Millisecond, key.TokenTTL)
+}
+
+func TestProjectKeyDetailSurvivesJSON(t *testing.T) {
+	t.Parallel()
+	key := ProjectKeyDetail{
+		ProjectKey:   ProjectKey{ID: "pk-1", Name: "bot", Status: StatusActive, KafkaUsername: "bot"},
+		KafkaACLs:    []KafkaACL{{TopicName: "t", Operation: OperationRead, ResourcePatternType: PatternLiteral}},
+		WhitelistIPs: "10.0.0.1", TokenTTL: 15 * time.Minute,
+	}
+	b, err := json.Marshal(key)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"token_ttl_seconds":900`)
+	var back ProjectKeyDetail
+	require.NoError(t, json.Unmarshal(b, &back))
+	assert.Equal(t, key, back)
+	p, err := json.Marshal(&key)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(b), string(p), "a pointer marshals the same")
 }

@@ -185,9 +185,6 @@ func TestUpdateDecodesTheResult(t *testing.T) {
 		Username: "ingest-bot", Password: res.NewKafkaCredentials.Password, BootstrapServers: "kafka.test:32400",
 		SecurityProtocol: "SASL_SSL", SASLMechanism: "PLAIN", SchemaRegistryURL: "https://schema.test",
 	}, *res.NewKafkaCredentials)
-
-	assert.Equal(t, []string{"Role changes take effect when current tokens expire (within 3600 seconds)"}, res.Warnings)
-	assert.Equal(t, time.Hour, res.TokenTTL)
 }
 
 func TestUpdateResultOnAnOrdinaryUpdate(t *testing.T) {
@@ -198,9 +195,6 @@ func TestUpdateResultOnAnOrdinaryUpdate(t *testing.T) {
 	require.NoError(t, err)
 	assert.Nil(t, res.NewAPICredentials)
 	assert.Nil(t, res.NewKafkaCredentials)
-	assert.NotNil(t, res.Warnings, "Warnings is never nil")
-	assert.Empty(t, res.Warnings)
-	assert.Zero(t, res.TokenTTL)
 }
 
 func TestUpdateSkipsAFieldOfAnUnexpectedTypeAndKeepsTheSecret(t *testing.T) {

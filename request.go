@@ -42,6 +42,8 @@ type call struct {
 	// lacks what the operation must return (the key id, a shown-once
 	// secret): a 2xx is not a success unless it carries them.
 	check func() error
+	// info, when set, receives how the exchange went (WithResponseInfo).
+	info *ResponseInfo
 
 	// state is how the call went, filled in by do, for callers that need
 	// more than the error. It lives in the call to save an allocation.
@@ -84,6 +86,15 @@ func stateFrom(ctx context.Context) *callState {
 // do runs a call: build, send through the retry loop, decode or turn the
 // answer into a typed error. It always closes the response body.
 func (c *Client) do(ctx context.Context, cl *call) error {
+	status, requestID, err := c.exchange(ctx, cl)
+	if cl.info != nil {
+		*cl.info = ResponseInfo{RequestID: requestID, StatusCode: status, Attempts: cl.state.sends}
+	}
+	return err
+}
+
+// exchange is do's work; it returns the last answer's status and request id.
+func (c *Client) exchange(ctx context.Context, cl *call) (status int, requestID string, err error) {
 	readOnly := cl.readOnly || cl.method == http.MethodGet || cl.method == http.MethodHead
 	cl.state = callState{call: cl, write: !readOnly}
 	if c.logger != nil {
@@ -102,7 +113,7 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 	}
 	req, err := retryablehttp.NewRequestWithContext(ctx, cl.method, target, body)
 	if err != nil {
-		return &RequestError{Method: cl.method, Path: cl.path, Err: err}
+		return 0, "", &RequestError{Method: cl.method, Path: cl.path, Err: err}
 	}
 	req.Header["Accept"] = acceptJSON
 	req.Header["User-Agent"] = c.userAgent
@@ -120,7 +131,7 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 		if err != nil {
 			err = &tokenFailure{method: cl.method, path: cl.path, err: err}
 			c.logDone(ctx, st, 0, "", err)
-			return err
+			return 0, "", err
 		}
 		req.Header["Authorization"] = tok.header()
 	}
@@ -129,22 +140,21 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 	if err != nil {
 		err = c.transportError(st, err)
 		c.logDone(ctx, st, 0, "", err)
-		return err
+		return 0, "", err
 	}
 	defer resp.Body.Close()
-	requestID := resp.Header.Get("X-Request-Id")
+	requestID = resp.Header.Get("X-Request-Id")
 	if requestID != "" {
 		requestID = c.redactorFor(st).snippet([]byte(requestID))
 	}
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		err := c.apiError(st, resp, requestID)
-		c.logDone(ctx, st, resp.StatusCode, requestID, err)
-		return err
+		err = c.apiError(st, resp, requestID)
+	} else {
+		err = c.decodeSuccess(st, resp, requestID)
 	}
-	err = c.decodeSuccess(st, resp, requestID)
 	c.logDone(ctx, st, resp.StatusCode, requestID, err)
-	return err
+	return resp.StatusCode, requestID, err
 }
 
 // redactorFor knows every secret the client holds that may still be valid

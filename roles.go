@@ -13,7 +13,7 @@ type RolesService struct {
 }
 
 // List returns the roles (GET /auth/roles).
-func (s *RolesService) List(ctx context.Context) ([]Role, error) {
+func (s *RolesService) List(ctx context.Context, opts ...CallOption) ([]Role, error) {
 	var roles []Role
 	err := s.client.do(ctx, &call{method: http.MethodGet, route: "/auth/roles", path: "/auth/roles", idempotent: true, out: &roles,
 		check: func() error {
@@ -23,7 +23,8 @@ func (s *RolesService) List(ctx context.Context) ([]Role, error) {
 				}
 			}
 			return nil
-		}})
+		},
+		info: newCallOptions(opts).info})
 	if err != nil {
 		return nil, err
 	}
@@ -35,10 +36,10 @@ func (s *RolesService) List(ctx context.Context) ([]Role, error) {
 
 // ResolveIDs turns role names, keys or ids ("Data Admin", "DataAdmin",
 // "role-123"; names and keys ignore case) into the ids that RoleIDs take,
-// in the order given. Anything that matches no role gives an
-// [*UnknownRoleError] listing the roles that exist.
-func (s *RolesService) ResolveIDs(ctx context.Context, namesOrKeys ...string) ([]string, error) {
-	roles, err := s.List(ctx)
+// in the order given, with one GET /auth/roles. Anything that matches no
+// role gives an [*UnknownRoleError] listing the roles that exist.
+func (s *RolesService) ResolveIDs(ctx context.Context, namesOrKeys []string, opts ...CallOption) ([]string, error) {
+	roles, err := s.List(ctx, opts...)
 	if err != nil {
 		return nil, err
 	}

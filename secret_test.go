@@ -152,7 +152,7 @@ var exportedTypes = []any{
 	ACLPatternType(""), ACLResource(""), KafkaACL{}, Role{}, User{}, ProjectKey{}, APICredentials{},
 	KafkaCredentials{}, Timestamp{}, CredentialFile{}, ProjectKeyDetail{}, ListProjectKeysOptions{}, UpdateProjectKeyParams{}, KafkaConfig{},
 	UpdateProjectKeyResult{}, ProjectKeysService{}, Client{}, Option(nil), APIError{}, FieldError{},
-	ValidationError{}, RequestError{}, ConfigError{}, CreateProjectKeyParams{}, CreateOutcomeUnknownError{}, KafkaOutcomeUnknownError{},
+	ValidationError{}, RequestError{}, ConfigError{}, CreateProjectKeyParams{}, CreateOutcomeUnknownError{}, KafkaOutcomeUnknownError{}, ResponseInfo{}, CallOption(nil),
 	MCPConfig{}, KeyStateError{}, WaitOptions{}, RolesService{}, UnknownRoleError{}, AddKafkaAccessParams{},
 	KafkaAccess{}, AddAPIAccessParams{}, APIAccessLostError{}, ToolScoping{},
 }

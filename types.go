@@ -2,6 +2,7 @@ package streamkap
 
 import (
 	"encoding/json"
+	"math"
 	"strings"
 	"time"
 )
@@ -191,8 +192,43 @@ type ProjectKeyDetail struct {
 	SchemaProxyEndpoint string `json:"schema_proxy_endpoint"`
 	// TokenTTL is the lifetime of the key's JWTs (the tenant's setting): a
 	// role change reaches a caller holding a JWT within this time. Zero when
-	// the server did not say.
+	// the server did not say. In JSON it is token_ttl_seconds, as the API
+	// sends it.
 	TokenTTL time.Duration `json:"-"`
+}
+
+// MarshalJSON encodes the key in the API's shape, TokenTTL as
+// token_ttl_seconds, so that a key marshalled and read back is the same.
+func (d ProjectKeyDetail) MarshalJSON() ([]byte, error) {
+	type plain ProjectKeyDetail // without these methods
+	w := struct {
+		plain
+		TokenTTLSeconds *float64 `json:"token_ttl_seconds,omitempty"`
+	}{plain: plain(d)}
+	if d.TokenTTL > 0 {
+		secs := d.TokenTTL.Seconds()
+		w.TokenTTLSeconds = &secs
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON decodes the API's shape, token_ttl_seconds included. A
+// lifetime that is negative or does not fit a time.Duration is zero.
+func (d *ProjectKeyDetail) UnmarshalJSON(b []byte) error {
+	type plain ProjectKeyDetail
+	w := struct {
+		*plain
+		TokenTTLSeconds *float64 `json:"token_ttl_seconds"`
+	}{plain: (*plain)(d)}
+	err := json.Unmarshal(b, &w)
+	if err != nil && !isFieldTypeError(err) {
+		return err
+	}
+	d.TokenTTL = 0
+	if secs := w.TokenTTLSeconds; secs != nil && *secs > 0 && *secs < float64(math.MaxInt64/time.Second) {
+		d.TokenTTL = time.Duration(*secs * float64(time.Second))
+	}
+	return err // a field of the wrong type: the caller skips it and keeps the rest
 }
 
 // HasAPIAccess reports whether the key has API credentials.

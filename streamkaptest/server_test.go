@@ -277,14 +277,17 @@ func TestUpdateTransitions(t *testing.T) {
 	kafkaOnly := r.srv.AddKey(Key{Name: "kafka", Kafka: true, KafkaUsername: "ko-user"})
 	kafkaOnly2 := r.srv.AddKey(Key{Name: "kafka2", Kafka: true})
 
-	// A role change on existing API credentials: a warning naming the TTL.
+	// A role change on existing API credentials: the summary, no credentials,
+	// no detail fields (a PATCH answer extends the summary only).
 	a := r.do(http.MethodPatch, "/project-keys/"+apiOnly.ID, `{"role_ids":["role-data-admin"]}`)
 	require.Equal(t, 200, a.status, "%s", a.body)
 	res := a.json(t)
+	assert.Contains(t, res, "new_api_credentials")
 	assert.Nil(t, res["new_api_credentials"])
 	assert.Nil(t, res["new_kafka_credentials"])
-	assert.Equal(t, []any{"Role changes take effect when the key's current access tokens expire, within 900 seconds (token_ttl_seconds)."}, res["warnings"])
-	assert.EqualValues(t, 900, res["token_ttl_seconds"])
+	assert.NotContains(t, res, "token_ttl_seconds")
+	assert.NotContains(t, res, "kafka_acls")
+	assert.Equal(t, apiOnly.ID, res["id"])
 
 	// role_ids on a Kafka-only key adds API access, with the secret once.
 	a = r.do(http.MethodPatch, "/project-keys/"+kafkaOnly.ID, `{"role_ids":["role-admin"]}`)

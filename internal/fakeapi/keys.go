@@ -298,11 +298,11 @@ type kafkaCredentialsJSON struct {
 	SchemaRegistryURL string `json:"schema_registry_url"`
 }
 
+// updateJSON is the PATCH answer: the summary and the new credentials.
 type updateJSON struct {
-	detailJSON
+	summaryJSON
 	NewAPICredentials   *apiCredentialsJSON   `json:"new_api_credentials"`
 	NewKafkaCredentials *kafkaCredentialsJSON `json:"new_kafka_credentials"`
-	Warnings            []string              `json:"warnings"`
 }
 
 type credentialFileJSON struct {
@@ -614,7 +614,7 @@ func (s *Server) handleUpdate(w http.ResponseWriter, _ *http.Request, body []byt
 		return
 	}
 
-	out := updateJSON{Warnings: []string{}}
+	var out updateJSON
 	if name != nil {
 		k.name = *name
 	}
@@ -627,8 +627,6 @@ func (s *Server) handleUpdate(w http.ResponseWriter, _ *http.Request, body []byt
 		out.NewAPICredentials = s.apiCredentialsLocked(k)
 	case hasRoles:
 		k.roleIDs = roleIDs
-		out.Warnings = append(out.Warnings, fmt.Sprintf(
-			"Role changes take effect when the key's current access tokens expire, within %d seconds (token_ttl_seconds).", int(s.cfg.TokenTTL/time.Second)))
 	case hasPerms:
 		s.addAPIAccessLocked(k, nil, permIDs)
 		out.NewAPICredentials = s.apiCredentialsLocked(k)
@@ -661,6 +659,6 @@ func (s *Server) handleUpdate(w http.ResponseWriter, _ *http.Request, body []byt
 			k.blocked = &blocked
 		}
 	}
-	out.detailJSON = s.detailLocked(k)
+	out.summaryJSON = s.summaryLocked(k)
 	writeJSON(w, http.StatusOK, out)
 }
