@@ -92,9 +92,12 @@ func TestResponseInfoForEveryOperation(t *testing.T) {
 	plain := srv.AddKey(streamkaptest.Key{API: true})
 	keys, roles := srv.Client().ProjectKeys, srv.Client().Roles
 	ops := map[string]func(opt streamkap.CallOption) error{
-		"List":   func(o streamkap.CallOption) error { _, err := keys.List(ctx, nil, o); return err },
-		"Get":    func(o streamkap.CallOption) error { _, err := keys.Get(ctx, api.ID, o); return err },
-		"Update": func(o streamkap.CallOption) error { _, err := keys.Update(ctx, api.ID, streamkap.UpdateProjectKeyParams{Name: streamkap.Value("n")}, o); return err },
+		"List": func(o streamkap.CallOption) error { _, err := keys.List(ctx, nil, o); return err },
+		"Get":  func(o streamkap.CallOption) error { _, err := keys.Get(ctx, api.ID, o); return err },
+		"Update": func(o streamkap.CallOption) error {
+			_, err := keys.Update(ctx, api.ID, streamkap.UpdateProjectKeyParams{Name: streamkap.Value("n")}, o)
+			return err
+		},
 		"Create": func(o streamkap.CallOption) error {
 			_, err := keys.Create(ctx, streamkap.CreateProjectKeyParams{Name: "c", RoleIDs: []string{"role-admin"}}, o)
 			return err
@@ -114,7 +117,10 @@ func TestResponseInfoForEveryOperation(t *testing.T) {
 			_, err := keys.AddAPIAccess(ctx, kafka.ID, streamkap.AddAPIAccessParams{RoleIDs: []string{"role-admin"}}, o)
 			return err
 		},
-		"SetRoles": func(o streamkap.CallOption) error { _, err := keys.SetRoles(ctx, api.ID, []string{"Admin"}, o); return err },
+		"SetRoles": func(o streamkap.CallOption) error {
+			_, err := keys.SetRoles(ctx, api.ID, []string{"Admin"}, o)
+			return err
+		},
 		"SetToolScoping": func(o streamkap.CallOption) error {
 			_, err := keys.SetToolScoping(ctx, api.ID, streamkap.ToolScoping{Profile: streamkap.Null[streamkap.ToolProfile]()}, o)
 			return err

@@ -1,11 +1,13 @@
 // Command quickstart tours streamkap-go's Project Keys support.
 //
 // With no credentials in the environment it starts an in-process fake
-// Streamkap (package streamkaptest) and shows, against it: a rename plus a
-// role change, adding Kafka access (with the shown-once password revealed,
-// once, on purpose), a Kafka password rotation, MCP tool scoping, the error
-// the SDK gives before sending an invalid request, and a key's whole life:
-// create, save its credential file, add API access, delete.
+// Streamkap (package streamkaptest) and shows, against it: a rename and a
+// role change by name, adding Kafka access with a password generated
+// client-side, a Kafka password rotation, MCP tool scoping, the errors the
+// SDK gives (a request refused before sending, a rule only the server
+// knows, a missing key), and a key's whole life: create, save its
+// credential file to a temporary directory, add API access, delete. It
+// never prints a secret: it shows that printing one prints [REDACTED].
 //
 // With STREAMKAP_CLIENT_ID and STREAMKAP_SECRET set it talks to the real API
 // (STREAMKAP_HOST overrides the address) and only reads, unless flags ask
@@ -18,11 +20,12 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,68 +35,112 @@ import (
 	"github.com/streamkap-go/streamkap/streamkaptest"
 )
 
+// errUsage marks a command-line mistake (exit status 2).
+var errUsage = errors.New("usage")
+
 func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
+	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		os.Exit(0)
+	case errors.Is(err, errUsage):
+		fmt.Fprintln(os.Stderr, "quickstart:", err)
+		os.Exit(2)
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string, out io.Writer) error {
+// options are the command line's flags.
+type options struct {
+	keyID, rename, toolProfile string
+}
+
+func run(args []string, out, errOut io.Writer) error {
 	flags := flag.NewFlagSet("quickstart", flag.ContinueOnError)
-	keyID := flags.String("key", "", "real API: the key to show or change")
-	rename := flags.String("rename", "", "real API: rename -key to this name")
-	toolProfile := flags.String("tool-profile", "", "real API: set the tool profile of -key (full, read-only, agent-operator, infra-admin)")
+	flags.SetOutput(errOut)
+	var opts options
+	flags.StringVar(&opts.keyID, "key", "", "real API only: the key to show or change")
+	flags.StringVar(&opts.rename, "rename", "", "real API only: rename -key to this name")
+	flags.StringVar(&opts.toolProfile, "tool-profile", "", "real API only: set the tool profile of -key (full, read-only, agent-operator, infra-admin)")
+	flags.Usage = func() {
+		fmt.Fprintf(errOut, "Usage: go run ./examples/quickstart [-key ID [-rename NAME] [-tool-profile PROFILE]]\n\n"+
+			"Without %s and %s it tours the SDK on an in-process fake Streamkap;\n"+
+			"with them it talks to the real API and changes nothing unless -rename or -tool-profile asks.\n\n",
+			streamkap.EnvClientID, streamkap.EnvSecret)
+		flags.PrintDefaults()
+	}
 	if err := flags.Parse(args); err != nil {
-		return err
+		return err // flag.ErrHelp for -h, printed already otherwise
+	}
+	if flags.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, flags.Arg(0))
+	}
+	if (opts.rename != "" || opts.toolProfile != "") && opts.keyID == "" {
+		return fmt.Errorf("%w: -rename and -tool-profile need -key", errUsage)
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if os.Getenv(streamkap.EnvClientID) != "" || os.Getenv(streamkap.EnvSecret) != "" {
-		return realAPI(ctx, out, *keyID, *rename, *toolProfile)
+		return realAPI(ctx, out, opts)
 	}
-	return tour(ctx, out)
-}
-
-// tour runs every step against an in-process fake Streamkap.
-func tour(ctx context.Context, out io.Writer) error {
-	srv, err := streamkaptest.Start(
-		streamkaptest.WithClientOptions(streamkap.WithUserAgent("quickstart/1.0")),
-		streamkaptest.WithCreateDelay(200*time.Millisecond),
-		streamkaptest.WithDeleteDelay(200*time.Millisecond),
-	)
+	if opts != (options{}) {
+		return fmt.Errorf("%w: -key, -rename and -tool-profile act on the real API: set %s and %s (without them the tour runs on a fake)",
+			errUsage, streamkap.EnvClientID, streamkap.EnvSecret)
+	}
+	srv, err := startFake()
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
-	apiOnly := srv.AddKey(streamkaptest.Key{Name: "ingest-bot", API: true, RoleIDs: []string{"role-read-only"}})
-	fmt.Fprintf(out, "No STREAMKAP_CLIENT_ID/STREAMKAP_SECRET: using an in-process fake Streamkap at %s\n\n", srv.URL())
+	return tour(ctx, out, srv)
+}
+
+// startFake starts the in-process fake Streamkap the tour runs on.
+func startFake() (*streamkaptest.Server, error) {
+	return streamkaptest.Start(
+		streamkaptest.WithClientOptions(streamkap.WithUserAgent("quickstart/1.0")),
+		streamkaptest.WithCreateDelay(200*time.Millisecond),
+		streamkaptest.WithDeleteDelay(200*time.Millisecond),
+	)
+}
+
+// tour runs every step against the fake.
+func tour(ctx context.Context, out io.Writer, srv *streamkaptest.Server) error {
+	seeded := srv.AddKey(streamkaptest.Key{Name: "ingest-bot", API: true})
+	fmt.Fprintf(out, "No %s/%s: using an in-process fake Streamkap at %s\n\n", streamkap.EnvClientID, streamkap.EnvSecret, srv.URL())
 
 	client := srv.Client()
 	keys := client.ProjectKeys
 
-	// 1. Rename the key and change its roles. Only the fields set are sent.
-	res, err := keys.Update(ctx, apiOnly.ID, streamkap.UpdateProjectKeyParams{
-		Name:    streamkap.Value("ingest-bot-v2"),
-		RoleIDs: streamkap.Value([]string{"role-data-admin"}),
-	})
+	// 1. Rename the key (only the fields set are sent), then change its
+	// roles by name. SetRoles is safe to resend, so a 503 is retried.
+	var info streamkap.ResponseInfo
+	res, err := keys.Update(ctx, seeded.ID, streamkap.UpdateProjectKeyParams{Name: streamkap.Value("ingest-bot-v2")},
+		streamkap.WithResponseInfo(&info))
 	if err != nil {
 		return fmt.Errorf("rename: %w", err)
 	}
-	fmt.Fprintf(out, "1. Renamed %s to %q with roles %s\n", res.ID, res.Name, roleNames(res.Roles))
-	for _, w := range res.Warnings {
-		fmt.Fprintf(out, "   warning: %s\n", w)
+	fmt.Fprintf(out, "1. Renamed %s to %q (request id %s)\n", res.ID, res.Name, info.RequestID)
+	srv.InjectFault(http.MethodPatch, "/project-keys/"+seeded.ID, 1, streamkaptest.Unavailable())
+	res, err = keys.SetRoles(ctx, seeded.ID, []string{"Data Admin"}, streamkap.WithResponseInfo(&info))
+	if err != nil {
+		return fmt.Errorf("set roles: %w", err)
 	}
-	fmt.Fprintf(out, "   tokens already issued keep their old roles for up to %s\n\n", res.TokenTTL)
+	detail, err := keys.Get(ctx, seeded.ID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   roles now %s (%d attempts: the first met a 503); tokens already issued keep their old roles for up to %s\n\n",
+		roleNames(res.Roles), info.Attempts, detail.TokenTTL)
 
-	// 2. Add Kafka access. Choosing the password here means we hold it even
-	// if the response were lost; the SDK never sends this PATCH twice.
-	password := streamkap.NewSecret(strongPassword())
-	res, err = keys.Update(ctx, apiOnly.ID, streamkap.UpdateProjectKeyParams{
+	// 2. Add Kafka access. The SDK generates the password client-side, so
+	// it is known even if the answer were lost, and never sends this twice.
+	res, err = keys.Update(ctx, seeded.ID, streamkap.UpdateProjectKeyParams{
 		KafkaConfig: streamkap.Value(streamkap.KafkaConfig{
 			Username: "ingest-bot",
-			Password: password,
 			KafkaACLs: []streamkap.KafkaACL{{
 				TopicName: "orders.", Operation: streamkap.OperationRead, ResourcePatternType: streamkap.PatternPrefixed,
 			}},
@@ -104,20 +151,20 @@ func tour(ctx context.Context, out io.Writer) error {
 	}
 	creds := res.NewKafkaCredentials
 	fmt.Fprintf(out, "2. Added Kafka access: user %q via %s (%s/%s)\n", creds.Username, creds.BootstrapServers, creds.SecurityProtocol, creds.SASLMechanism)
-	fmt.Fprintf(out, "   printed, the password is %v; it is shown once, so store it now:\n", creds.Password)
-	fmt.Fprintf(out, "   password (revealed on purpose): %s\n\n", creds.Password.Reveal())
+	fmt.Fprintf(out, "   its password (%d characters) prints as %v, and as %s in JSON: store it with creds.Password.Reveal()\n\n",
+		creds.Password.Len(), creds.Password, jsonOf(creds.Password))
 
-	// 3. Rotate the Kafka password: safe to retry, so the SDK retries it.
-	rotated := streamkap.NewSecret(strongPassword())
-	if _, err := keys.Update(ctx, apiOnly.ID, streamkap.UpdateProjectKeyParams{KafkaPassword: streamkap.Value(rotated)}); err != nil {
+	// 3. Rotate the Kafka password: safe to resend, so the SDK retries it.
+	rotated := streamkap.NewSecret(streamkap.GeneratePassword())
+	if _, err := keys.RotateKafkaPassword(ctx, seeded.ID, rotated); err != nil {
 		return fmt.Errorf("rotate: %w", err)
 	}
-	fmt.Fprintf(out, "3. Rotated the Kafka password (%d characters, held as %v)\n\n", rotated.Len(), rotated)
+	fmt.Fprintf(out, "3. Rotated the Kafka password (%d characters, printed %v)\n\n", rotated.Len(), rotated)
 
 	// 4. Scope the MCP tools an AI agent may use with this key: a profile,
 	// a block list, and no allow-list (null clears it).
-	res, err = keys.Update(ctx, apiOnly.ID, streamkap.UpdateProjectKeyParams{
-		ToolProfile:  streamkap.NullableValue(streamkap.ToolProfileAgentOperator),
+	res, err = keys.SetToolScoping(ctx, seeded.ID, streamkap.ToolScoping{
+		Profile:      streamkap.NullableValue(streamkap.ToolProfileAgentOperator),
 		BlockedTools: streamkap.NullableValue([]string{"delete_pipeline"}),
 		AllowedTools: streamkap.Null[[]string](),
 	})
@@ -126,8 +173,17 @@ func tour(ctx context.Context, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "4. Tool profile %q, blocked %v, allow-list cleared: %v\n\n", res.ToolProfile, res.BlockedTools, res.AllowedTools == nil)
 
-	// 5. An invalid request fails before anything is sent, listing every problem.
-	_, err = keys.Update(ctx, apiOnly.ID, streamkap.UpdateProjectKeyParams{
+	if err := errorsTour(ctx, out, keys, seeded.ID); err != nil {
+		return err
+	}
+	return lifecycle(ctx, out, keys, client.Roles)
+}
+
+// errorsTour shows the three ways a call can be refused.
+func errorsTour(ctx context.Context, out io.Writer, keys *streamkap.ProjectKeysService, id string) error {
+	// An invalid request fails before anything is sent, listing every problem.
+	_, err := keys.Update(ctx, id, streamkap.UpdateProjectKeyParams{
+		Name:          streamkap.Value(""),
 		RoleIDs:       streamkap.Value([]string{"role-admin"}),
 		PermissionIDs: streamkap.Value([]string{"project_keys:write"}),
 	})
@@ -139,8 +195,20 @@ func tour(ctx context.Context, out io.Writer) error {
 	for _, f := range invalid.Fields {
 		fmt.Fprintf(out, "   %s: %s\n", f.Field(), f.Msg)
 	}
-	fmt.Fprintln(out)
-	return lifecycle(ctx, out, keys, client.Roles)
+
+	// A rule only the server knows: a 422 with the fields it refused.
+	_, err = keys.Update(ctx, id, streamkap.UpdateProjectKeyParams{WhitelistIPs: streamkap.Value(strings.Repeat("10.0.0.1,", 120))})
+	var apiErr *streamkap.APIError
+	if !errors.As(err, &apiErr) {
+		return fmt.Errorf("expected a 422, got %v", err)
+	}
+	fmt.Fprintf(out, "   refused by the server (errors.Is ErrValidation: %v): %d %s [request id %s]\n",
+		errors.Is(err, streamkap.ErrValidation), apiErr.StatusCode, apiErr.Detail, apiErr.RequestID)
+
+	// A key that does not exist.
+	_, err = keys.Get(ctx, "pk-missing")
+	fmt.Fprintf(out, "   a missing key (errors.Is ErrNotFound: %v): %v\n\n", errors.Is(err, streamkap.ErrNotFound), err)
+	return nil
 }
 
 // lifecycle creates a Kafka-only key, keeps its credential file, adds API
@@ -148,14 +216,17 @@ func tour(ctx context.Context, out io.Writer) error {
 func lifecycle(ctx context.Context, out io.Writer, keys *streamkap.ProjectKeysService, roles *streamkap.RolesService) error {
 	file, err := keys.Create(ctx, streamkap.CreateProjectKeyParams{
 		Name:        "quickstart-temp",
-		KafkaConfig: &streamkap.KafkaConfig{Username: "quickstart-temp", Password: streamkap.NewSecret(strongPassword())},
+		KafkaConfig: &streamkap.KafkaConfig{Username: "quickstart-temp"}, // password generated client-side
 		ToolProfile: streamkap.ToolProfileReadOnly,
 	})
 	if err != nil {
 		return fmt.Errorf("create: %w", err)
 	}
 	id := file.ProjectKeyID
-	dir, err := os.MkdirTemp("", "quickstart")
+
+	// The credential file's secrets are shown once: save it at once. Here it
+	// goes to a temporary directory, removed when the tour ends.
+	dir, err := os.MkdirTemp("", "streamkap-quickstart-")
 	if err != nil {
 		return err
 	}
@@ -164,11 +235,12 @@ func lifecycle(ctx context.Context, out io.Writer, keys *streamkap.ProjectKeysSe
 	if err := file.WriteFile(path); err != nil {
 		return err
 	}
-	info, err := os.Stat(path)
+	stat, err := os.Stat(path)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "6. Created %s with Kafka user %q; its credential file (secrets shown once) is saved with mode %v\n", id, file.Kafka.Username, info.Mode().Perm())
+	fmt.Fprintf(out, "6. Created %s with Kafka user %q; its credential file is saved as %s (mode %v; the directory is removed at the end)\n",
+		id, file.Kafka.Username, path, stat.Mode().Perm())
 
 	key, err := keys.WaitUntilActive(ctx, id, nil)
 	if err != nil {
@@ -176,7 +248,7 @@ func lifecycle(ctx context.Context, out io.Writer, keys *streamkap.ProjectKeysSe
 	}
 	fmt.Fprintf(out, "   it is %s\n", key.Status)
 
-	roleIDs, err := roles.ResolveIDs(ctx, "Read Only")
+	roleIDs, err := roles.ResolveIDs(ctx, []string{"Read Only"})
 	if err != nil {
 		return err
 	}
@@ -184,7 +256,7 @@ func lifecycle(ctx context.Context, out io.Writer, keys *streamkap.ProjectKeysSe
 	if err != nil {
 		return fmt.Errorf("add API access: %w", err)
 	}
-	fmt.Fprintf(out, "   added API access: client %s, secret %v (shown once)\n", res.NewAPICredentials.ClientID, res.NewAPICredentials.ClientSecret)
+	fmt.Fprintf(out, "   added API access: client %s, its secret (shown once) prints as %v\n", res.NewAPICredentials.ClientID, res.NewAPICredentials.ClientSecret)
 
 	if err := keys.Delete(ctx, id); err != nil {
 		return fmt.Errorf("delete: %w", err)
@@ -198,14 +270,14 @@ func lifecycle(ctx context.Context, out io.Writer, keys *streamkap.ProjectKeysSe
 }
 
 // realAPI reads from the real API and changes a key only when asked to.
-func realAPI(ctx context.Context, out io.Writer, keyID, rename, toolProfile string) error {
+func realAPI(ctx context.Context, out io.Writer, opts options) error {
 	client, err := streamkap.NewClient(streamkap.WithEnvironment(), streamkap.WithUserAgent("quickstart/1.0"))
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "Using the Streamkap API at %s\n", client.BaseURL())
 
-	if keyID == "" {
+	if opts.keyID == "" {
 		keys, err := client.ProjectKeys.List(ctx, nil)
 		if err != nil {
 			return err
@@ -218,24 +290,21 @@ func realAPI(ctx context.Context, out io.Writer, keyID, rename, toolProfile stri
 	}
 
 	var params streamkap.UpdateProjectKeyParams
-	if rename != "" {
-		params.Name = streamkap.Value(rename)
+	if opts.rename != "" {
+		params.Name = streamkap.Value(opts.rename)
 	}
-	if toolProfile != "" {
-		params.ToolProfile = streamkap.NullableValue(streamkap.ToolProfile(toolProfile))
+	if opts.toolProfile != "" {
+		params.ToolProfile = streamkap.NullableValue(streamkap.ToolProfile(opts.toolProfile))
 	}
 	if params.Name.IsSet() || params.ToolProfile.IsSet() {
-		res, err := client.ProjectKeys.Update(ctx, keyID, params)
+		res, err := client.ProjectKeys.Update(ctx, opts.keyID, params)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "Updated %s: name %q, tool profile %q\n", res.ID, res.Name, res.ToolProfile)
-		for _, w := range res.Warnings {
-			fmt.Fprintf(out, "  warning: %s\n", w)
-		}
 		return nil
 	}
-	k, err := client.ProjectKeys.Get(ctx, keyID)
+	k, err := client.ProjectKeys.Get(ctx, opts.keyID)
 	if err != nil {
 		return err
 	}
@@ -252,8 +321,11 @@ func roleNames(roles []streamkap.Role) string {
 	return "[" + strings.Join(names, ", ") + "]"
 }
 
-// strongPassword returns 26 base32 characters from crypto/rand (130 bits),
-// plus a lowercase letter and a digit for password policies that want them.
-func strongPassword() string {
-	return rand.Text() + "a1"
+// jsonOf is how a value marshals.
+func jsonOf(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err.Error()
+	}
+	return string(b)
 }

@@ -2,6 +2,11 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -13,35 +18,66 @@ import (
 )
 
 func TestTourOnTheEmbeddedFake(t *testing.T) {
-	t.Setenv(streamkap.EnvClientID, "")
-	t.Setenv(streamkap.EnvSecret, "")
+	srv, err := startFake()
+	require.NoError(t, err)
+	defer srv.Close()
 	var out bytes.Buffer
-	require.NoError(t, run(nil, &out))
+	require.NoError(t, tour(context.Background(), &out, srv))
 	text := out.String()
 	for _, want := range []string{
-		`1. Renamed pk-1 to "ingest-bot-v2" with roles [Data Admin]`,
-		"warning: Role changes take effect",
-		"keep their old roles for up to 1h0m0s",
+		`1. Renamed pk-1 to "ingest-bot-v2" (request id req-`,
+		"roles now [Data Admin] (2 attempts: the first met a 503); tokens already issued keep their old roles for up to 1h0m0s",
 		`2. Added Kafka access: user "ingest-bot"`,
-		"printed, the password is [REDACTED]",
-		"password (revealed on purpose): ",
-		"3. Rotated the Kafka password (28 characters, held as [REDACTED])",
+		`its password (32 characters) prints as [REDACTED], and as "[REDACTED]" in JSON`,
+		"3. Rotated the Kafka password (32 characters, printed [REDACTED])",
 		`4. Tool profile "agent-operator", blocked [delete_pipeline], allow-list cleared: true`,
 		"5. Refused before sending (errors.Is ErrValidation: true):",
 		"permission_ids: role_ids and permission_ids are mutually exclusive",
-		"6. Created pk-2 with Kafka user \"quickstart-temp\"; its credential file (secrets shown once) is saved with mode -rw-------",
+		"refused by the server (errors.Is ErrValidation: true): 422 whitelist_ips: String should have at most 1000 characters",
+		"a missing key (errors.Is ErrNotFound: true): streamkap: GET /project-keys/pk-missing: 404 Not Found",
+		`6. Created pk-2 with Kafka user "quickstart-temp"; its credential file is saved as `,
+		"(mode -rw-------; the directory is removed at the end)",
 		"   it is active",
 		"   added API access: client cid-",
-		", secret [REDACTED] (shown once)",
+		"its secret (shown once) prints as [REDACTED]",
 		"   deleted: Get now says not found: true",
 	} {
 		assert.Contains(t, text, want)
 	}
-	// The shown-once password appears exactly once: where it is revealed.
-	line := text[strings.Index(text, "revealed on purpose): ")+len("revealed on purpose): "):]
-	password := line[:strings.IndexByte(line, '\n')]
-	assert.Len(t, password, 28)
-	assert.Equal(t, 1, strings.Count(text, password))
+
+	// No secret the server holds or issued, nor the client's own, is printed.
+	_, clientSecret := srv.ClientCredentials()
+	secrets := append(srv.IssuedTokens(), clientSecret)
+	for _, id := range srv.KeyIDs() {
+		state, _ := srv.Key(id)
+		secrets = append(secrets, state.ClientSecret, state.KafkaPassword)
+	}
+	for _, s := range secrets {
+		if !s.IsZero() {
+			assert.NotContains(t, text, s.Reveal())
+		}
+	}
+	// The credential file's directory is named, and gone.
+	dir := regexp.MustCompile(`saved as (\S+)/pk-2\.json`).FindStringSubmatch(text)
+	require.Len(t, dir, 2)
+	_, err = os.Stat(dir[1])
+	assert.True(t, errors.Is(err, os.ErrNotExist), "the temporary directory is removed")
+}
+
+func TestFlagsWithoutCredentials(t *testing.T) {
+	t.Setenv(streamkap.EnvClientID, "")
+	t.Setenv(streamkap.EnvSecret, "")
+	var out, errOut bytes.Buffer
+	err := run([]string{"-h"}, &out, &errOut)
+	assert.ErrorIs(t, err, flag.ErrHelp, "-h is not a failure: main exits 0")
+	assert.Contains(t, errOut.String(), "Usage: go run ./examples/quickstart")
+
+	for _, args := range [][]string{{"-key", "pk-1"}, {"-key", "pk-1", "-rename", "x"}, {"-rename", "x"}, {"extra"}} {
+		err := run(args, &out, &errOut)
+		assert.ErrorIs(t, err, errUsage, "%v is not silently ignored", args)
+	}
+	assert.Error(t, run([]string{"-bogus"}, &out, &errOut))
+	assert.Empty(t, out.String(), "nothing ran")
 }
 
 func TestRealAPIModeOnlyReadsUnlessAsked(t *testing.T) {
@@ -52,13 +88,13 @@ func TestRealAPIModeOnlyReadsUnlessAsked(t *testing.T) {
 	t.Setenv(streamkap.EnvSecret, "secret")
 	t.Setenv(streamkap.EnvHost, srv.URL())
 
-	var out bytes.Buffer
-	require.NoError(t, run(nil, &out))
+	var out, errOut bytes.Buffer
+	require.NoError(t, run(nil, &out, &errOut))
 	assert.Contains(t, out.String(), "1 project keys:")
 	assert.Contains(t, out.String(), `pk-real                  "prod-bot"`)
 
 	out.Reset()
-	require.NoError(t, run([]string{"-key", key.ID}, &out))
+	require.NoError(t, run([]string{"-key", key.ID}, &out, &errOut))
 	assert.Contains(t, out.String(), `pk-real "prod-bot": status active, roles [Admin]`)
 
 	for _, r := range srv.Requests() {
@@ -66,12 +102,13 @@ func TestRealAPIModeOnlyReadsUnlessAsked(t *testing.T) {
 	}
 
 	out.Reset()
-	require.NoError(t, run([]string{"-key", key.ID, "-rename", "renamed", "-tool-profile", "read-only"}, &out))
+	require.NoError(t, run([]string{"-key", key.ID, "-rename", "renamed", "-tool-profile", "read-only"}, &out, &errOut))
 	assert.Contains(t, out.String(), `Updated pk-real: name "renamed", tool profile "read-only"`)
 	state, ok := srv.Key(key.ID)
 	require.True(t, ok)
 	assert.Equal(t, "renamed", state.Name)
 
-	require.Error(t, run([]string{"-key", "missing"}, &out))
-	require.Error(t, run([]string{"-bogus"}, &out))
+	err := run([]string{"-key", "missing"}, &out, &errOut)
+	assert.ErrorIs(t, err, streamkap.ErrNotFound)
+	assert.True(t, strings.Contains(err.Error(), "404"))
 }
