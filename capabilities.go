@@ -108,7 +108,10 @@ func (s *ProjectKeysService) RotateKafkaPassword(ctx context.Context, projectKey
 // AddAPIAccessParams choose the API credentials' roles or permissions:
 // exactly one of the two, with at least one id.
 type AddAPIAccessParams struct {
-	RoleIDs       []string
+	// RoleIDs are role ids ([RolesService.ResolveIDs] turns names into ids).
+	RoleIDs []string
+	// PermissionIDs are permission ids, such as "project_keys:write"; they
+	// cannot be changed afterwards.
 	PermissionIDs []string
 }
 
@@ -118,8 +121,10 @@ type AddAPIAccessParams struct {
 // again. It matches ErrSecretLost and unwraps to the original failure.
 type APIAccessLostError struct {
 	ProjectKeyID string
-	ClientID     string
-	Err          error
+	// ClientID is the client id of the API credentials whose secret is lost.
+	ClientID string
+	// Err is the failure that lost the answer.
+	Err error
 }
 
 // Error says what happened and what to do.
@@ -230,8 +235,11 @@ func (s *ProjectKeysService) SetRoles(ctx context.Context, projectKeyID string, 
 // ToolScoping is the MCP tool scoping of a key. Each field may be left
 // unset (unchanged), set, or set to Null (cleared).
 type ToolScoping struct {
-	Profile      Nullable[ToolProfile]
+	// Profile is the tool profile, one of the four documented ones.
+	Profile Nullable[ToolProfile]
+	// AllowedTools, when set, overrides the profile and the block list.
 	AllowedTools Nullable[[]string]
+	// BlockedTools removes tools even when the profile allows them.
 	BlockedTools Nullable[[]string]
 }
 

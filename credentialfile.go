@@ -18,20 +18,27 @@ const maxCredentialFileBytes = 1 << 20
 // once, when a key is created. Its API and Kafka sections hold plaintext
 // secrets as [Secret] values.
 type CredentialFile struct {
-	ProjectKeyID string    `json:"project_key_id"`
-	Type         string    `json:"type"`
-	CreatedAt    Timestamp `json:"created_at"`
-	CreatedBy    string    `json:"created_by"`
+	// ProjectKeyID is the new key's id.
+	ProjectKeyID string `json:"project_key_id"`
+	// Type is the file's kind, "streamkap_project_key".
+	Type string `json:"type"`
+	// CreatedAt is zero when the file does not say.
+	CreatedAt Timestamp `json:"created_at"`
+	// CreatedBy names the creator (an id or an email; the API does not say which).
+	CreatedBy string `json:"created_by"`
 	// Project describes the project the key belongs to; its shape is not documented.
 	Project json.RawMessage `json:"project,omitempty"`
 	// API is nil for a Kafka-only key.
 	API *APICredentials `json:"api"`
 	// Kafka is nil for an API-only key.
-	Kafka        *KafkaCredentials `json:"kafka"`
-	KafkaACLs    []KafkaACL        `json:"kafka_acls"`
-	ToolProfile  ToolProfile       `json:"tool_profile"`
-	AllowedTools []string          `json:"allowed_tools"`
-	BlockedTools []string          `json:"blocked_tools"`
+	Kafka *KafkaCredentials `json:"kafka"`
+	// KafkaACLs are the Kafka user's ACLs; empty for an API-only key.
+	KafkaACLs []KafkaACL `json:"kafka_acls"`
+	// ToolProfile, AllowedTools and BlockedTools are the key's MCP tool
+	// scoping; empty or nil when not set.
+	ToolProfile  ToolProfile `json:"tool_profile"`
+	AllowedTools []string    `json:"allowed_tools"`
+	BlockedTools []string    `json:"blocked_tools"`
 
 	// raw is the file exactly as the API delivered it (or as it was parsed),
 	// held as a Secret because it carries the plaintext secrets.

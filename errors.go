@@ -355,6 +355,7 @@ var ErrMalformedResponse = errors.New("streamkap: malformed response body")
 // ConfigError reports every problem found in the options given to
 // [NewClient]. No client is returned.
 type ConfigError struct {
+	// Problems lists every problem, one sentence each, in the order found.
 	Problems []string
 }
 

@@ -195,11 +195,15 @@ func (s *ProjectKeysService) Delete(ctx context.Context, projectKeyID string, op
 
 // MCPConfig is the tool scoping the MCP server enforces for a key.
 type MCPConfig struct {
-	ProjectKeyID  string      `json:"project_key_id"`
-	TenantID      string      `json:"tenant_id"`
-	ServiceID     string      `json:"service_id"`
-	KafkaUsername string      `json:"kafka_username"`
-	ToolProfile   ToolProfile `json:"tool_profile"`
+	ProjectKeyID string `json:"project_key_id"`
+	// TenantID and ServiceID identify the organisation and the project, for
+	// the MCP server's audit logs.
+	TenantID  string `json:"tenant_id"`
+	ServiceID string `json:"service_id"`
+	// KafkaUsername is empty when the key has no Kafka user.
+	KafkaUsername string `json:"kafka_username"`
+	// ToolProfile is empty when none is set; unknown profiles are kept.
+	ToolProfile ToolProfile `json:"tool_profile"`
 	// AllowedTools is nil when no allow-list is set.
 	AllowedTools []string `json:"allowed_tools"`
 	// BlockedTools is nil when no block-list is set.
@@ -239,7 +243,8 @@ var ErrDeleteFailed = errors.New("streamkap: project key deletion failed")
 // past. It matches ErrDeleteFailed for delete_failed, and ErrKeyNotReady.
 type KeyStateError struct {
 	ProjectKeyID string
-	Status       ProjectKeyStatus
+	// Status is the state the key was found in.
+	Status ProjectKeyStatus
 	// Waiting says what the waiter was waiting for: "active" or "gone".
 	Waiting string
 }
@@ -257,7 +262,9 @@ func (e *KeyStateError) Is(target error) bool {
 // WaitOptions tune how waiters poll. The zero value polls after 250 ms,
 // backing off to every 5 s.
 type WaitOptions struct {
+	// MinInterval is the wait before the second poll (default 250 ms).
 	MinInterval time.Duration
+	// MaxInterval caps the growing wait between polls (default 5 s).
 	MaxInterval time.Duration
 }
 

@@ -77,7 +77,9 @@ func matchRole(roles []Role, want string) (string, bool) {
 // UnknownRoleError lists the role names or keys that match no role, and the
 // roles that exist. It matches ErrNotFound.
 type UnknownRoleError struct {
-	Unknown   []string
+	// Unknown are the names, keys or ids that matched no role.
+	Unknown []string
+	// Available are the roles that exist.
 	Available []Role
 }
 

@@ -128,20 +128,29 @@ func (a *KafkaACL) UnmarshalJSON(b []byte) error {
 // Role is a set of permissions that can be granted to a key's API
 // credentials. Grant it by ID in [UpdateProjectKeyParams.RoleIDs].
 type Role struct {
-	ID          string    `json:"id"`
-	Key         string    `json:"key"`
-	Name        string    `json:"name"`
-	Description string    `json:"description"`
-	CreatedAt   Timestamp `json:"created_at"`
-	UpdatedAt   Timestamp `json:"updated_at"`
-	Permissions []string  `json:"permissions"`
+	// ID is what RoleIDs take, e.g. "role-123".
+	ID string `json:"id"`
+	// Key is the role's stable machine name, e.g. "DataAdmin".
+	Key string `json:"key"`
+	// Name is the role's display name, e.g. "Data Admin".
+	Name string `json:"name"`
+	// Description is empty when the role has none.
+	Description string `json:"description"`
+	// CreatedAt and UpdatedAt are zero when the API does not say.
+	CreatedAt Timestamp `json:"created_at"`
+	UpdatedAt Timestamp `json:"updated_at"`
+	// Permissions are the permission ids the role grants, such as
+	// "project_keys:write"; nil when the answer does not list them.
+	Permissions []string `json:"permissions"`
 }
 
-// User is the person who created a key.
+// User is the person who created a key. Every field is empty when the API
+// leaves it out.
 type User struct {
-	ID                string `json:"id"`
-	Email             string `json:"email"`
-	Name              string `json:"name"`
+	ID    string `json:"id"`
+	Email string `json:"email"`
+	Name  string `json:"name"`
+	// TenantID is the Streamkap tenant (organisation) the user belongs to.
 	TenantID          string `json:"tenant_id"`
 	ProfilePictureURL string `json:"profile_picture_url"`
 	PhoneNumber       string `json:"phone_number"`
@@ -153,23 +162,33 @@ type User struct {
 // ProjectKey is a Project Key as the API describes it in lists and update
 // responses. Secrets never appear here: the API masks them after creation.
 type ProjectKey struct {
-	ID        string           `json:"id"`
-	Name      string           `json:"name"`
-	ServiceID string           `json:"service_id"`
-	Status    ProjectKeyStatus `json:"status"`
+	// ID is the key's id, the project_key_id every other call takes.
+	ID string `json:"id"`
+	// Name is the key's name: 1 to 100 characters, not necessarily unique.
+	Name string `json:"name"`
+	// ServiceID is the Streamkap project (service) the key belongs to.
+	ServiceID string `json:"service_id"`
+	// Status is the key's lifecycle state; unknown values are kept.
+	Status ProjectKeyStatus `json:"status"`
 	// Description is empty when the key has none.
-	Description string    `json:"description"`
-	CreatedAt   Timestamp `json:"created_at"`
-	CreatedBy   *User     `json:"created_by_user"`
+	Description string `json:"description"`
+	// CreatedAt is zero when the API does not say.
+	CreatedAt Timestamp `json:"created_at"`
+	// CreatedBy is nil when the API does not say.
+	CreatedBy *User `json:"created_by_user"`
 	// APIClientID is empty when the key has no API access (a Kafka-only key).
 	APIClientID string `json:"api_client_id"`
 	// MaskedAPIClientSecret is the API's masked form of the client secret,
 	// such as "abc******xyz". The plaintext is never returned after creation.
 	MaskedAPIClientSecret string `json:"api_client_id_masked_secret"`
 	// KafkaUsername is empty when the key has no Kafka access.
-	KafkaUsername string    `json:"kafka_username"`
-	Roles         []Role    `json:"roles"`
-	LastUsedAt    Timestamp `json:"last_used_at"`
+	KafkaUsername string `json:"kafka_username"`
+	// Roles are the roles of the key's API credentials; empty for a key
+	// without API access, or one whose access comes from permission ids.
+	Roles []Role `json:"roles"`
+	// LastUsedAt is when the key's credentials were last used; zero when
+	// never (or when the API does not say).
+	LastUsedAt Timestamp `json:"last_used_at"`
 	// ToolProfile is empty when none is set. Unknown profiles are kept.
 	ToolProfile ToolProfile `json:"tool_profile"`
 	// AllowedTools, when non-nil, overrides the profile and the block list.
@@ -242,10 +261,16 @@ func (k *ProjectKey) HasKafkaAccess() bool { return k.KafkaUsername != "" }
 // Kafka-only key. Store ClientSecret before doing anything else; the API
 // never shows it again.
 type APICredentials struct {
-	ClientID      string `json:"client_id"`
-	ClientSecret  Secret `json:"client_secret"`
+	// ClientID is sent, with ClientSecret, to the token endpoint.
+	ClientID string `json:"client_id"`
+	// ClientSecret is the plaintext secret, shown this once.
+	ClientSecret Secret `json:"client_secret"`
+	// TokenEndpoint is the URL the credentials are exchanged at, as the API
+	// gives it. The SDK does not trust it: a client exchanges them at its
+	// own base URL.
 	TokenEndpoint string `json:"token_endpoint"`
-	APIURL        string `json:"api_url"`
+	// APIURL is the API's base URL, as the API gives it.
+	APIURL string `json:"api_url"`
 	// Roles are role names or keys, as the API lists them here.
 	Roles []string `json:"roles"`
 }
@@ -255,11 +280,19 @@ type APICredentials struct {
 // an API-only key. Store Password before doing anything else; the API never
 // shows it again.
 type KafkaCredentials struct {
-	Username          string `json:"username"`
-	Password          Secret `json:"password"`
-	BootstrapServers  string `json:"bootstrap_servers"`
-	SecurityProtocol  string `json:"security_protocol"`
-	SASLMechanism     string `json:"sasl_mechanism"`
+	// Username is the SASL username.
+	Username string `json:"username"`
+	// Password is the SASL password in plaintext.
+	Password Secret `json:"password"`
+	// BootstrapServers is the Kafka proxy's host:port list, comma-separated;
+	// empty when the answer does not give it.
+	BootstrapServers string `json:"bootstrap_servers"`
+	// SecurityProtocol is the Kafka client's security.protocol, e.g. "SASL_SSL".
+	SecurityProtocol string `json:"security_protocol"`
+	// SASLMechanism is the Kafka client's sasl.mechanism, e.g. "PLAIN";
+	// use the value given, not a constant.
+	SASLMechanism string `json:"sasl_mechanism"`
+	// SchemaRegistryURL is empty unless the key has Schema Registry access.
 	SchemaRegistryURL string `json:"schema_registry_url"`
 }
 

@@ -317,7 +317,7 @@ type Request struct {
 	// Header holds the request's headers, without Authorization.
 	Header http.Header
 	// Body is the request body. It may hold secrets, so it prints as its
-	// size; read it with Bytes or String.
+	// size ("<42 bytes>"); read it with [Body.Bytes] or [Body.Text].
 	Body Body
 }
 
