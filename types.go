@@ -154,7 +154,8 @@ type User struct {
 	TenantID          string `json:"tenant_id"`
 	ProfilePictureURL string `json:"profile_picture_url"`
 	PhoneNumber       string `json:"phone_number"`
-	// CreatedAt and LastLogin are kept as the API's strings: their format is not documented.
+	// CreatedAt and LastLogin are kept as the API's strings: their format
+	// is not documented. LastLogin is empty when the user never logged in.
 	CreatedAt string `json:"created_at"`
 	LastLogin string `json:"last_login"`
 }

@@ -192,8 +192,10 @@ func (s Server) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String()))
 // Kafka-less key; set API and/or Kafka for capabilities.
 type Key struct {
 	// ID is generated ("pk-1", "pk-2", ...) when empty.
-	ID          string
-	Name        string
+	ID string
+	// Name defaults to the id.
+	Name string
+	// Description is null when empty.
 	Description string
 	// Status is active by default. A seeded state holds until changed with
 	// SetKeyStatus (only keys created or deleted through the API follow the
@@ -209,15 +211,20 @@ type Key struct {
 	Kafka         bool
 	KafkaUsername string
 	KafkaPassword string
-	KafkaACLs     []streamkap.KafkaACL
-	WhitelistIPs  string
-	ToolProfile   streamkap.ToolProfile
+	// KafkaACLs are the Kafka user's ACLs; an empty Resource is TOPIC.
+	KafkaACLs []streamkap.KafkaACL
+	// WhitelistIPs is the Kafka user's comma-separated allow-list; empty allows any IP.
+	WhitelistIPs string
+	// ToolProfile is null when empty.
+	ToolProfile streamkap.ToolProfile
 	// AllowedTools and BlockedTools: nil means null.
 	AllowedTools []string
 	BlockedTools []string
 }
 
-// SeededKey is a seeded key's id and plaintext credentials.
+// SeededKey is a seeded key's id and plaintext credentials; the API
+// fields are empty for a key without API access, the Kafka fields for one
+// without a Kafka user.
 type SeededKey struct {
 	ID            string
 	ClientID      string
@@ -261,11 +268,15 @@ type KeyState struct {
 	Name   string
 	Status streamkap.ProjectKeyStatus
 	// Description is nil when null.
-	Description   *string
+	Description *string
+	// ClientID, ClientSecret and RoleIDs or PermissionIDs are the API
+	// credentials; empty when the key has no API access.
 	ClientID      string
 	ClientSecret  streamkap.Secret
 	RoleIDs       []string
 	PermissionIDs []string
+	// KafkaUsername, KafkaPassword, KafkaACLs and WhitelistIPs are the
+	// Kafka user's; empty when the key has none.
 	KafkaUsername string
 	KafkaPassword streamkap.Secret
 	KafkaACLs     []streamkap.KafkaACL
