@@ -329,7 +329,6 @@ func (e *exchanger) exchange(ctx context.Context) (accessToken, error) {
 		readOnly:   true,
 		secrets:    []string{secret.Reveal()},
 		out:        &resp,
-		check:      resp.check,
 	})
 	if err != nil {
 		return accessToken{}, err
@@ -345,8 +344,8 @@ func (r *tokenResponse) value() Secret {
 	return r.AccessTokenSnake
 }
 
-// check refuses an answer without a token that can be sent in a header.
-func (r *tokenResponse) check() error {
+// checkAnswer refuses an answer without a token that can be sent in a header.
+func (r *tokenResponse) checkAnswer() error {
 	v := r.value()
 	switch {
 	case v.IsZero():

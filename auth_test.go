@@ -92,13 +92,13 @@ func TestTokenRenewalMarginIsAtMostAMinute(t *testing.T) {
 		{tokenResponse{AccessToken: NewSecret("t"), ExpiresIn: ptr(1e300)}, 24*time.Hour - time.Minute},
 		{tokenResponse{AccessToken: NewSecret("t"), Expires: "9999-01-01T00:00:00Z"}, 24*time.Hour - time.Minute},
 	} {
-		require.NoError(t, tc.resp.check())
+		require.NoError(t, tc.resp.checkAnswer())
 		tok := tc.resp.token(requested)
 		assert.Equal(t, requested.Add(tc.renewAt), tok.renewAt)
 	}
-	assert.ErrorIs(t, (&tokenResponse{}).check(), ErrMalformedResponse)
+	assert.ErrorIs(t, (&tokenResponse{}).checkAnswer(), ErrMalformedResponse)
 	for _, bad := range []string{"tok\r\nX-Evil: 1", "tok en", "tok\n", "\x00", "tök"} {
-		assert.ErrorIs(t, (&tokenResponse{AccessToken: NewSecret(bad)}).check(), ErrMalformedResponse, "%q", bad)
+		assert.ErrorIs(t, (&tokenResponse{AccessToken: NewSecret(bad)}).checkAnswer(), ErrMalformedResponse, "%q", bad)
 	}
 }
 

@@ -1,52 +1,68 @@
 package streamkap_test
 
-// SDK overhead against the floor: a hand-written net/http + encoding/json
-// call with the same body and bearer header, against the same loopback
-// server, in the same run. See BENCHMARKS.md.
+// SDK overhead against the floor, both configured as users run them: the
+// SDK as NewClient builds it (its own transport, the default 30 s
+// per-attempt timeout), and a hand-written net/http + encoding/json call
+// with an http.Client whose Timeout is the same 30 s. See BENCHMARKS.md.
+//
+// BenchmarkUpdate, BenchmarkGet and BenchmarkInterleaved call a server in
+// this process (its work counts in ns/op, B/op and allocs/op);
+// BenchmarkOutOfProcess calls a server in a child process, so that
+// allocations and CPU time count the client only.
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/streamkap-go/streamkap"
 )
 
-const benchToken = "bench-access-token-0123456789abcdef"
+// inProcessServer serves the benchmark answers from this process.
+func inProcessServer(b *testing.B) string {
+	b.Helper()
+	srv := httptest.NewServer(streamkap.BenchHandler())
+	b.Cleanup(srv.Close)
+	return srv.URL
+}
 
-// benchKeyJSON is a realistic answer: a key with one role and its details.
-const benchKeyJSON = `{"id":"pk-1","name":"ingest-bot","service_id":"svc-1","status":"active","description":"nightly loads",
-"created_at":"2026-11-26T08:00:00Z","created_by_user":{"id":"u-1","email":"ops@example.com","name":"Ops","tenant_id":"t-1"},
-"api_client_id":"cid-1","api_client_id_masked_secret":"sec******xyz","kafka_username":"ingest-bot",
-"roles":[{"id":"role-data-admin","key":"DataAdmin","name":"Data Admin","description":"Manage data pipelines","permissions":["project_keys:write"]}],
-"last_used_at":"2026-11-26T09:00:00Z","tool_profile":"read-only","allowed_tools":null,"blocked_tools":["delete_pipeline"],
-"kafka_acls":[{"name":"orders.","operation":"READ","resource_pattern_type":"PREFIXED","resource":"TOPIC"}],"whitelist_ips":"",
-"kafka_proxy_endpoint":"kafka.streamkap.test:32400","schema_proxy_endpoint":null,"token_ttl_seconds":3600,
-"new_api_credentials":null,"new_kafka_credentials":null,"warnings":[]}`
-
-// benchServer answers every call with benchKeyJSON after checking the bearer.
-func benchServer(tb testing.TB) *httptest.Server {
-	tb.Helper()
-	body := []byte(benchKeyJSON)
-	length := strconv.Itoa(len(body))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		if r.Header.Get("Authorization") != "Bearer "+benchToken {
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Content-Length", length)
-		_, _ = w.Write(body)
-	}))
-	tb.Cleanup(srv.Close)
-	return srv
+// childServer re-executes the test binary as the benchmark server (see
+// TestMain) and returns its URL; the child stops when its stdin closes.
+func childServer(b *testing.B) string {
+	b.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), streamkap.BenchChildEnv+"=1")
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		_ = stdin.Close()
+		_ = cmd.Wait()
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		b.Fatalf("the benchmark server did not start: %v", err)
+	}
+	return strings.TrimSpace(line)
 }
 
 // rawUpdate is the PATCH body: the same fields the SDK sends.
@@ -73,7 +89,7 @@ func rawCall(ctx context.Context, hc *http.Client, method, url string, in, out a
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+benchToken)
+	req.Header.Set("Authorization", "Bearer "+streamkap.BenchToken)
 	req.Header.Set("Accept", "application/json")
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -92,18 +108,19 @@ func rawCall(ctx context.Context, hc *http.Client, method, url string, in, out a
 // benchPair is one operation done both ways: the floor and the SDK.
 type benchPair struct{ raw, sdk func() error }
 
-// benchPairs returns the Update and Get pairs against one loopback server.
-func benchPairs(b *testing.B) map[string]benchPair {
+// benchPairs returns the Update and Get pairs against the server at base.
+func benchPairs(b *testing.B, base string) map[string]benchPair {
 	b.Helper()
-	srv := benchServer(b)
-	hc := &http.Client{Transport: srv.Client().Transport}
-	c, err := streamkap.NewClient(streamkap.WithBaseURL(srv.URL), streamkap.WithToken(benchToken),
-		streamkap.WithHTTPClient(&http.Client{Transport: srv.Client().Transport}))
+	// The floor as users write it: the default transport, a 30 s timeout.
+	hc := &http.Client{Timeout: streamkap.DefaultAttemptTimeout}
+	// The SDK as NewClient builds it: nothing but the address and a token.
+	c, err := streamkap.NewClient(streamkap.WithBaseURL(base), streamkap.WithToken(streamkap.BenchToken))
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.Cleanup(c.CloseIdleConnections)
 	ctx := context.Background()
-	keyURL := srv.URL + "/project-keys/pk-1"
+	keyURL := base + "/project-keys/pk-1"
 	return map[string]benchPair{
 		"Update": {
 			raw: func() error {
@@ -130,58 +147,132 @@ func benchPairs(b *testing.B) map[string]benchPair {
 	}
 }
 
-// benchRawAndSDK runs a pair as the sub-benchmarks raw and sdk.
-func benchRawAndSDK(b *testing.B, pair benchPair) {
-	for _, sub := range []struct {
-		name string
-		call func() error
-	}{{"raw", pair.raw}, {"sdk", pair.sdk}} {
-		call := sub.call
-		b.Run(sub.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := call(); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+// runCalls runs call b.N times and reports cpu-ns/op next to ns/op.
+func runCalls(b *testing.B, call func() error) {
+	b.ReportAllocs()
+	if err := call(); err != nil { // warm up: a connection, the token
+		b.Fatal(err)
 	}
+	b.ResetTimer()
+	cpu := processCPU()
+	for b.Loop() {
+		if err := call(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
 }
 
-func BenchmarkUpdate(b *testing.B) { benchRawAndSDK(b, benchPairs(b)["Update"]) }
+// benchRawAndSDK runs a pair as the sub-benchmarks raw and sdk.
+func benchRawAndSDK(b *testing.B, pair benchPair) {
+	b.Run("raw", func(b *testing.B) { runCalls(b, pair.raw) })
+	b.Run("sdk", func(b *testing.B) { runCalls(b, pair.sdk) })
+}
 
-func BenchmarkGet(b *testing.B) { benchRawAndSDK(b, benchPairs(b)["Get"]) }
+func BenchmarkUpdate(b *testing.B) { benchRawAndSDK(b, benchPairs(b, inProcessServer(b))["Update"]) }
+
+func BenchmarkGet(b *testing.B) { benchRawAndSDK(b, benchPairs(b, inProcessServer(b))["Get"]) }
 
 // BenchmarkInterleaved runs the floor and the SDK call by call, in turn
 // (alternating which goes first), and reports the ratio of their total
 // times. On a noisy machine this cancels the drift that separate
 // sub-benchmarks see; BENCHMARKS.md gives both.
 func BenchmarkInterleaved(b *testing.B) {
-	pairs := benchPairs(b)
+	pairs := benchPairs(b, inProcessServer(b))
 	for _, name := range []string{"Update", "Get"} {
-		pair := pairs[name]
-		b.Run(name, func(b *testing.B) {
-			var rawTotal, sdkTotal time.Duration
-			timed := func(f func() error, total *time.Duration) {
-				start := time.Now()
-				if err := f(); err != nil {
-					b.Fatal(err)
-				}
-				*total += time.Since(start)
-			}
-			i := 0
-			for b.Loop() {
-				if i%2 == 0 {
-					timed(pair.raw, &rawTotal)
-					timed(pair.sdk, &sdkTotal)
-				} else {
-					timed(pair.sdk, &sdkTotal)
-					timed(pair.raw, &rawTotal)
-				}
-				i++
-			}
-			b.ReportMetric(float64(sdkTotal)/float64(rawTotal), "sdk/raw")
-			b.ReportMetric(float64(sdkTotal-rawTotal)/float64(i), "ns-overhead/call")
-		})
+		b.Run(name, func(b *testing.B) { interleave(b, pairs[name]) })
 	}
+}
+
+func interleave(b *testing.B, pair benchPair) {
+	var rawTotal, sdkTotal time.Duration
+	timed := func(f func() error, total *time.Duration) {
+		start := time.Now()
+		if err := f(); err != nil {
+			b.Fatal(err)
+		}
+		*total += time.Since(start)
+	}
+	i := 0
+	for b.Loop() {
+		if i%2 == 0 {
+			timed(pair.raw, &rawTotal)
+			timed(pair.sdk, &sdkTotal)
+		} else {
+			timed(pair.sdk, &sdkTotal)
+			timed(pair.raw, &rawTotal)
+		}
+		i++
+	}
+	b.ReportMetric(float64(sdkTotal)/float64(rawTotal), "sdk/raw")
+	b.ReportMetric(float64(sdkTotal-rawTotal)/float64(i), "ns-overhead/call")
+}
+
+// BenchmarkOutOfProcess calls a server in a child process, so that B/op,
+// allocs/op and cpu-ns/op count the client only:
+//
+//   - Update/raw, Update/sdk, Get/raw, Get/sdk: each side on its own;
+//   - Interleaved/Update, Interleaved/Get: the time ratio, call by call;
+//   - Rounds/Update, Rounds/Get: 10 rounds, the order of the sides rotated,
+//     each side running b.N calls per round; it reports the median over the
+//     rounds of the per-round ratio of client CPU per call (cpu-sdk/raw)
+//     and of time per call (sdk/raw). ns/op is per call.
+func BenchmarkOutOfProcess(b *testing.B) {
+	pairs := benchPairs(b, childServer(b))
+	for _, name := range []string{"Update", "Get"} {
+		b.Run(name, func(b *testing.B) { benchRawAndSDK(b, pairs[name]) })
+	}
+	for _, name := range []string{"Update", "Get"} {
+		b.Run("Interleaved/"+name, func(b *testing.B) { interleave(b, pairs[name]) })
+	}
+	for _, name := range []string{"Update", "Get"} {
+		b.Run("Rounds/"+name, func(b *testing.B) { rounds(b, pairs[name]) })
+	}
+}
+
+// rounds measures client CPU per call, one side at a time, in rounds.
+func rounds(b *testing.B, pair benchPair) {
+	const n = 10
+	measure := func(call func() error) (cpu, wall time.Duration) {
+		startCPU, start := processCPU(), time.Now()
+		for range b.N {
+			if err := call(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return processCPU() - startCPU, time.Since(start)
+	}
+	_ = pair.raw()
+	_ = pair.sdk()
+	var cpuRatios, wallRatios []float64
+	var total time.Duration
+	for r := range n {
+		var rawCPU, rawWall, sdkCPU, sdkWall time.Duration
+		if r%2 == 0 {
+			rawCPU, rawWall = measure(pair.raw)
+			sdkCPU, sdkWall = measure(pair.sdk)
+		} else {
+			sdkCPU, sdkWall = measure(pair.sdk)
+			rawCPU, rawWall = measure(pair.raw)
+		}
+		if rawCPU > 0 {
+			cpuRatios = append(cpuRatios, float64(sdkCPU)/float64(rawCPU))
+		}
+		wallRatios = append(wallRatios, float64(sdkWall)/float64(rawWall))
+		total += rawWall + sdkWall
+	}
+	b.ReportMetric(median(cpuRatios), "cpu-sdk/raw")
+	b.ReportMetric(median(wallRatios), "sdk/raw")
+	b.ReportMetric(float64(total)/float64(2*n*b.N), "ns/op")
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	slices.Sort(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
 }

@@ -53,8 +53,8 @@ func encodeUpdate(p *UpdateProjectKeyParams) ([]byte, error) {
 		AllowedTools:  nullableList(&p.AllowedTools),
 		BlockedTools:  nullableList(&p.BlockedTools),
 	}
-	if kc, ok := p.KafkaConfig.Get(); ok {
-		w.KafkaConfig = kafkaWire(&kc)
+	if p.KafkaConfig.set {
+		w.KafkaConfig = kafkaWire(&p.KafkaConfig.value)
 	}
 	if pw, ok := p.KafkaPassword.Get(); ok {
 		w.KafkaPassword = pw.Reveal()

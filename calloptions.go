@@ -12,14 +12,19 @@ type callOptions struct {
 	info *ResponseInfo
 }
 
-func newCallOptions(opts []CallOption) callOptions {
+// responseInfo is where the options ask the call's ResponseInfo to go.
+// With no options it costs nothing.
+func responseInfo(opts []CallOption) *ResponseInfo {
+	if len(opts) == 0 {
+		return nil
+	}
 	var o callOptions
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&o)
 		}
 	}
-	return o
+	return o.info
 }
 
 // ResponseInfo describes the HTTP exchange behind a call, for logs and

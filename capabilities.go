@@ -212,7 +212,7 @@ func (s *ProjectKeysService) SetRoles(ctx context.Context, projectKeyID string, 
 	if problem, ok := checkKeyID(projectKeyID); !ok {
 		v.add(problem)
 	}
-	v.ids([]string{"body", "role_ids"}, roles, 1)
+	v.ids("body.role_ids", roles, 1)
 	if err := v.err("ProjectKeys.SetRoles"); err != nil {
 		return nil, err
 	}

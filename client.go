@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -41,6 +42,7 @@ type clientWire struct {
 	retry     *retryablehttp.Client
 	transport *authTransport
 	tokens    tokenSource
+	buffers   sync.Pool // *[]byte for response bodies
 }
 
 // NewClient builds a client from options. It does no I/O: credentials are

@@ -155,10 +155,10 @@ func jsonResponder(status int, body string, headers ...string) httpmock.Responde
 
 func errorResponder(err error) httpmock.Responder { return httpmock.NewErrorResponder(err) }
 
-// updateAnswer answers a PATCH as the API does: the key, and the new
+// patchAnswer answers a PATCH as the API does: the key, and the new
 // credentials when the body adds Kafka access (kafka_config) or API access
 // (permission_ids, or role_ids on this Kafka-only key).
-func updateAnswer(id string) httpmock.Responder {
+func patchAnswer(id string) httpmock.Responder {
 	return func(req *http.Request) (*http.Response, error) {
 		var body struct {
 			KafkaConfig *struct {

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -256,4 +257,34 @@ func TestServerSeesAValidJSONBody(t *testing.T) {
 	})
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{"name": "n\u2028\x00", "description": nil, "allowed_tools": []any{}}, body)
+}
+
+// TestACappedReadHoldsLessThanTwiceTheCap: an endless body, with no length
+// announced, is refused at the cap after allocating less than twice the
+// cap in all (so its peak is lower still); bytes.Buffer's doubling used to
+// reach about 28 MiB for the 8 MiB cap.
+func TestACappedReadHoldsLessThanTwiceTheCap(t *testing.T) {
+	api := newLoopbackAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		chunk := make([]byte, 64<<10)
+		for i := range chunk {
+			chunk[i] = 'x'
+		}
+		_, _ = io.WriteString(w, `{"detail":"`)
+		for sent := 0; sent < 50<<20; sent += len(chunk) {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	})
+	c := api.client(t, WithMaxAttempts(1))
+	_, _ = c.ProjectKeys.Get(context.Background(), "pk-1") // the token, the connection
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := c.ProjectKeys.Get(context.Background(), "pk-1")
+	runtime.ReadMemStats(&after)
+	require.ErrorIs(t, err, ErrResponseTooLarge)
+	allocated := after.TotalAlloc - before.TotalAlloc
+	assert.Less(t, allocated, uint64(2*DefaultMaxResponseBytes), "%d bytes allocated for a cap of %d", allocated, DefaultMaxResponseBytes)
+	t.Logf("%.1f MiB allocated for a cap of %d MiB", float64(allocated)/(1<<20), DefaultMaxResponseBytes>>20)
 }

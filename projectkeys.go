@@ -145,8 +145,8 @@ func (s *ProjectKeysService) List(ctx context.Context, opts *ListProjectKeysOpti
 	var keys []ProjectKey
 	err = s.client.do(ctx, &call{
 		method: http.MethodGet, route: "/project-keys", path: "/project-keys", query: q,
-		idempotent: true, out: &keys, check: func() error { return checkKeys(keys) },
-		info: newCallOptions(callOpts).info,
+		idempotent: true, out: (*keyList)(&keys),
+		info: responseInfo(callOpts),
 	})
 	if err != nil {
 		return nil, err
@@ -165,9 +165,10 @@ func (s *ProjectKeysService) Get(ctx context.Context, projectKeyID string, opts 
 		return nil, err
 	}
 	key := &ProjectKeyDetail{}
+	target, path := s.client.keyEndpoint(projectKeyID, "")
 	err := s.client.do(ctx, &call{
-		method: http.MethodGet, route: "/project-keys/{project_key_id}", path: keyPath(projectKeyID),
-		idempotent: true, out: key, check: key.check, info: newCallOptions(opts).info,
+		method: http.MethodGet, route: "/project-keys/{project_key_id}", url: target, path: path,
+		idempotent: true, out: key, info: responseInfo(opts),
 	})
 	if err != nil {
 		return nil, err
@@ -175,25 +176,33 @@ func (s *ProjectKeysService) Get(ctx context.Context, projectKeyID string, opts 
 	return key, nil
 }
 
-// check refuses a key without an id: no key is valid without one, and
-// another endpoint's answer (or {}) decodes that way.
-func (k *ProjectKey) check() error {
+// checkAnswer refuses a key without an id: no key is valid without one,
+// and another endpoint's answer (or {}) decodes that way.
+func (k *ProjectKey) checkAnswer() error {
 	if k.ID == "" {
 		return errMissing("key id")
 	}
 	return nil
 }
 
-func checkKeys(keys []ProjectKey) error {
-	for i := range keys {
-		if err := keys[i].check(); err != nil {
+// keyList is List's answer.
+type keyList []ProjectKey
+
+func (l *keyList) checkAnswer() error {
+	for i := range *l {
+		if err := (*l)[i].checkAnswer(); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func keyPath(projectKeyID string) string { return "/project-keys/" + url.PathEscape(projectKeyID) }
+// keyEndpoint returns the URL of a key's endpoint (suffix "" or
+// "/mcp-config"), built in one allocation, and its path for errors.
+func (c *Client) keyEndpoint(projectKeyID, suffix string) (target, path string) {
+	target = c.baseURL + "/project-keys/" + url.PathEscape(projectKeyID) + suffix
+	return target, target[len(c.baseURL):]
+}
 
 // validateKeyID refuses, before any I/O, a key id that cannot name one key.
 func validateKeyID(operation, projectKeyID string) error {
@@ -210,16 +219,16 @@ func validateKeyID(operation, projectKeyID string) error {
 // a backslash or a control character, cannot name a key, so they are
 // refused rather than sent.
 func checkKeyID(id string) (FieldError, bool) {
-	loc := []string{"path", "project_key_id"}
+	const field = "path.project_key_id"
 	switch {
 	case id == "":
-		return FieldError{Loc: loc, Msg: "must not be empty", Type: "missing"}, false
+		return FieldError{Loc: fieldLoc(field), Msg: "must not be empty", Type: "missing"}, false
 	case id == "." || id == "..":
-		return FieldError{Loc: loc, Msg: `must not be "." or ".."`, Type: "invalid_id"}, false
+		return FieldError{Loc: fieldLoc(field), Msg: `must not be "." or ".."`, Type: "invalid_id"}, false
 	case strings.ContainsAny(id, `/\`):
-		return FieldError{Loc: loc, Msg: "must not contain / or \\ (the API decodes the path before routing)", Type: "invalid_id"}, false
+		return FieldError{Loc: fieldLoc(field), Msg: "must not contain / or \\ (the API decodes the path before routing)", Type: "invalid_id"}, false
 	case strings.ContainsFunc(id, isControl):
-		return FieldError{Loc: loc, Msg: "must not contain control characters", Type: "invalid_id"}, false
+		return FieldError{Loc: fieldLoc(field), Msg: "must not contain control characters", Type: "invalid_id"}, false
 	}
 	return FieldError{}, true
 }
@@ -257,29 +266,30 @@ func (s *ProjectKeysService) update(ctx context.Context, how updateCall, project
 	}
 	// A Kafka user is never created with a password the caller does not hold.
 	var kafka *KafkaConfig
-	if kc, ok := params.KafkaConfig.Get(); ok {
-		if kc.Password.IsZero() {
-			kc.Password = NewSecret(GeneratePassword())
-			params.KafkaConfig = Value(kc)
+	if params.KafkaConfig.IsSet() {
+		if params.KafkaConfig.value.Password.IsZero() {
+			params.KafkaConfig.value.Password = NewSecret(GeneratePassword())
 		}
-		kafka = &kc
+		kafka = &params.KafkaConfig.value
 	}
-	result := &UpdateProjectKeyResult{}
+	answer := &updateAnswer{params: &params, kafka: kafka}
+	result := &answer.UpdateProjectKeyResult
 
 	body, err := encodeUpdate(&params)
 	if err != nil {
 		return nil, fmt.Errorf("streamkap: %s: encoding the request: %w", operation, err)
 	}
+	target, path := s.client.keyEndpoint(projectKeyID, "")
 	err = s.client.do(ctx, &call{
 		method:     http.MethodPatch,
 		route:      "/project-keys/{project_key_id}",
-		path:       keyPath(projectKeyID),
+		url:        target,
+		path:       path,
 		body:       body,
 		idempotent: !params.addsCapability() || (how.rolesAreIdempotent && params.onlyRoleChange()),
 		secrets:    params.secrets(),
-		out:        result,
-		check:      func() error { return result.check(&params, kafka) },
-		info:       newCallOptions(how.opts).info,
+		out:        answer,
+		info:       responseInfo(how.opts),
 	})
 	if err != nil {
 		if kafka != nil && errors.Is(err, ErrOutcomeUnknown) {
@@ -298,17 +308,25 @@ func (s *ProjectKeysService) update(ctx context.Context, how updateCall, project
 	return result, nil
 }
 
-// check refuses an update answer that lacks what the update must return:
-// the key's id, and the evidence of the access it added. (A role change
-// on a Kafka-only key also adds API access, but only a read of the key
-// beforehand can tell; AddAPIAccess does that.)
-func (r *UpdateProjectKeyResult) check(params *UpdateProjectKeyParams, kafka *KafkaConfig) error {
+// updateAnswer decodes an update's answer, knowing what was asked.
+type updateAnswer struct {
+	UpdateProjectKeyResult
+	params *UpdateProjectKeyParams
+	kafka  *KafkaConfig // the Kafka user the update adds, if any
+}
+
+// checkAnswer refuses an update answer that lacks what the update must
+// return: the key's id, and the evidence of the access it added. (A role
+// change on a Kafka-only key also adds API access, but only a read of the
+// key beforehand can tell; AddAPIAccess does that.)
+func (a *updateAnswer) checkAnswer() error {
+	r := &a.UpdateProjectKeyResult
 	switch {
 	case r.ID == "":
 		return errMissing("the key's id")
-	case kafka != nil && r.NewKafkaCredentials == nil && r.KafkaUsername != kafka.Username:
+	case a.kafka != nil && r.NewKafkaCredentials == nil && r.KafkaUsername != a.kafka.Username:
 		return errMissing("new_kafka_credentials, or the new Kafka user")
-	case params.PermissionIDs.IsSet() && (r.NewAPICredentials == nil || r.NewAPICredentials.ClientSecret.IsZero()):
+	case a.params.PermissionIDs.IsSet() && (r.NewAPICredentials == nil || r.NewAPICredentials.ClientSecret.IsZero()):
 		return errMissing("new_api_credentials with the new client secret")
 	}
 	return nil

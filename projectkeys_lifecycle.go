@@ -38,27 +38,27 @@ type CreateProjectKeyParams struct {
 
 func (p *CreateProjectKeyParams) validate() error {
 	var v validator
-	v.length([]string{"body", "name"}, p.Name, 1, maxNameRunes)
+	v.length("body.name", p.Name, 1, maxNameRunes)
 	if p.RoleIDs != nil && p.PermissionIDs != nil {
 		v.add(errRolesAndPermissions())
 	}
 	if p.RoleIDs != nil {
-		v.ids([]string{"body", "role_ids"}, p.RoleIDs, 1)
+		v.ids("body.role_ids", p.RoleIDs, 1)
 	}
 	if p.PermissionIDs != nil {
-		v.ids([]string{"body", "permission_ids"}, p.PermissionIDs, 1)
+		v.ids("body.permission_ids", p.PermissionIDs, 1)
 	}
 	if p.KafkaConfig != nil {
-		v.kafkaConfig([]string{"body", "kafka_config"}, p.KafkaConfig)
+		v.kafkaConfig("body.kafka_config", p.KafkaConfig)
 	}
 	if p.ToolProfile != "" && !p.ToolProfile.IsKnown() {
 		v.add(errUnknownToolProfile())
 	}
 	if p.AllowedTools != nil {
-		v.ids([]string{"body", "allowed_tools"}, p.AllowedTools, 0)
+		v.ids("body.allowed_tools", p.AllowedTools, 0)
 	}
 	if p.BlockedTools != nil {
-		v.ids([]string{"body", "blocked_tools"}, p.BlockedTools, 0)
+		v.ids("body.blocked_tools", p.BlockedTools, 0)
 	}
 	return v.err("ProjectKeys.Create")
 }
@@ -120,9 +120,8 @@ func (s *ProjectKeysService) Create(ctx context.Context, params CreateProjectKey
 	file := &CredentialFile{}
 	err = s.client.do(ctx, &call{
 		method: http.MethodPost, route: "/project-keys", path: "/project-keys", body: body,
-		idempotent: false, secrets: secrets, out: file, raw: &file.raw,
-		check: func() error { return file.checkCreated(&params) },
-		info:  newCallOptions(opts).info,
+		idempotent: false, secrets: secrets, out: &createAnswer{CredentialFile: file, params: &params}, raw: &file.raw,
+		info: responseInfo(opts),
 	})
 	if err != nil {
 		if errors.Is(err, ErrOutcomeUnknown) {
@@ -137,10 +136,17 @@ func (s *ProjectKeysService) Create(ctx context.Context, params CreateProjectKey
 	return file, nil
 }
 
-// checkCreated refuses a create answer that lacks the key's id or a
+// createAnswer decodes a create's answer, knowing what was asked.
+type createAnswer struct {
+	*CredentialFile
+	params *CreateProjectKeyParams
+}
+
+// checkAnswer refuses a create answer that lacks the key's id or a
 // credential section the create asked for. A Kafka password the answer
 // does not echo is the one that was sent.
-func (f *CredentialFile) checkCreated(params *CreateProjectKeyParams) error {
+func (a *createAnswer) checkAnswer() error {
+	f, params := a.CredentialFile, a.params
 	switch {
 	case f.ProjectKeyID == "":
 		return errMissing("project_key_id")
@@ -182,9 +188,10 @@ func (s *ProjectKeysService) Delete(ctx context.Context, projectKeyID string, op
 	if err := validateKeyID("ProjectKeys.Delete", projectKeyID); err != nil {
 		return err
 	}
+	target, path := s.client.keyEndpoint(projectKeyID, "")
 	cl := &call{
-		method: http.MethodDelete, route: "/project-keys/{project_key_id}", path: keyPath(projectKeyID),
-		idempotent: true, info: newCallOptions(opts).info,
+		method: http.MethodDelete, route: "/project-keys/{project_key_id}", url: target, path: path,
+		idempotent: true, info: responseInfo(opts),
 	}
 	err := s.client.do(ctx, cl)
 	if err != nil && errors.Is(err, ErrNotFound) && cl.state.maybeApplied {
@@ -218,21 +225,24 @@ func (s *ProjectKeysService) MCPConfig(ctx context.Context, projectKeyID string,
 		return nil, err
 	}
 	cfg := &MCPConfig{}
+	target, path := s.client.keyEndpoint(projectKeyID, "/mcp-config")
 	err := s.client.do(ctx, &call{
 		method: http.MethodGet, route: "/project-keys/{project_key_id}/mcp-config",
-		path: keyPath(projectKeyID) + "/mcp-config", idempotent: true, out: cfg,
-		check: func() error {
-			if cfg.ProjectKeyID == "" {
-				return errMissing("project_key_id")
-			}
-			return nil
-		},
-		info: newCallOptions(opts).info,
+		url: target, path: path, idempotent: true, out: cfg,
+		info: responseInfo(opts),
 	})
 	if err != nil {
 		return nil, err
 	}
 	return cfg, nil
+}
+
+// checkAnswer refuses an answer without the key's id.
+func (c *MCPConfig) checkAnswer() error {
+	if c.ProjectKeyID == "" {
+		return errMissing("project_key_id")
+	}
+	return nil
 }
 
 // ErrDeleteFailed matches the error of a waiter that found a key in the

@@ -2,6 +2,7 @@ package streamkap
 
 import (
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -23,38 +24,38 @@ func (p *UpdateProjectKeyParams) validate(operation, projectKeyID string) error 
 		v.add(FieldError{Loc: []string{"body"}, Msg: "set at least one field to update", Type: "missing"})
 	}
 	if name, ok := p.Name.Get(); ok {
-		v.length([]string{"body", "name"}, name, 1, maxNameRunes)
+		v.length("body.name", name, 1, maxNameRunes)
 	}
 	if p.RoleIDs.IsSet() && p.PermissionIDs.IsSet() {
 		v.add(errRolesAndPermissions())
 	}
 	if ids, ok := p.RoleIDs.Get(); ok {
-		v.ids([]string{"body", "role_ids"}, ids, 1)
+		v.ids("body.role_ids", ids, 1)
 	}
 	if ids, ok := p.PermissionIDs.Get(); ok {
-		v.ids([]string{"body", "permission_ids"}, ids, 1)
+		v.ids("body.permission_ids", ids, 1)
 	}
 	if acls, ok := p.KafkaACLs.Get(); ok {
-		v.acls([]string{"body", "kafka_acls"}, acls)
+		v.acls("body.kafka_acls", acls)
 	}
 	if kc, ok := p.KafkaConfig.Get(); ok {
-		v.kafkaConfig([]string{"body", "kafka_config"}, &kc)
+		v.kafkaConfig("body.kafka_config", &kc)
 		if p.KafkaPassword.IsSet() {
 			v.add(FieldError{Loc: []string{"body", "kafka_password"}, Msg: "kafka_config adds a Kafka user and kafka_password rotates an existing one's password: send them in separate updates", Type: "mutually_exclusive"})
 		}
 	}
 	if pw, ok := p.KafkaPassword.Get(); ok {
 		// Only the length is reported: a message never quotes a password.
-		v.length([]string{"body", "kafka_password"}, pw.Reveal(), minKafkaPasswordRunes, maxKafkaPasswordRunes)
+		v.length("body.kafka_password", pw.Reveal(), minKafkaPasswordRunes, maxKafkaPasswordRunes)
 	}
 	if profile, ok := p.ToolProfile.Get(); ok && !profile.IsKnown() {
 		v.add(errUnknownToolProfile())
 	}
 	if tools, ok := p.AllowedTools.Get(); ok {
-		v.ids([]string{"body", "allowed_tools"}, tools, 0)
+		v.ids("body.allowed_tools", tools, 0)
 	}
 	if tools, ok := p.BlockedTools.Get(); ok {
-		v.ids([]string{"body", "blocked_tools"}, tools, 0)
+		v.ids("body.blocked_tools", tools, 0)
 	}
 	return v.err(operation)
 }
@@ -87,57 +88,66 @@ func (v *validator) err(operation string) error {
 	return &ValidationError{Operation: operation, Fields: v.fields}
 }
 
+// The validator's checks name a field by its dotted location
+// ("body.kafka_config.password"), split into a FieldError's Loc only when
+// there is a problem: a valid request costs no allocation.
+
 // length checks a string's length in characters, as the API counts them.
-func (v *validator) length(loc []string, s string, lo, hi int) {
+func (v *validator) length(field string, s string, lo, hi int) {
 	switch n := utf8.RuneCountInString(s); {
 	case n < lo:
-		v.add(FieldError{Loc: loc, Msg: "must have at least " + count(lo, "character") + ", has " + strconv.Itoa(n), Type: "string_too_short"})
+		v.add(FieldError{Loc: fieldLoc(field), Msg: "must have at least " + count(lo, "character") + ", has " + strconv.Itoa(n), Type: "string_too_short"})
 	case n > hi:
-		v.add(FieldError{Loc: loc, Msg: "must have at most " + count(hi, "character") + ", has " + strconv.Itoa(n), Type: "string_too_long"})
+		v.add(FieldError{Loc: fieldLoc(field), Msg: "must have at most " + count(hi, "character") + ", has " + strconv.Itoa(n), Type: "string_too_long"})
 	}
 }
 
 // ids checks a list of identifiers: at least minItems, none empty.
-func (v *validator) ids(loc []string, ids []string, minItems int) {
+func (v *validator) ids(field string, ids []string, minItems int) {
 	if len(ids) < minItems {
-		v.add(FieldError{Loc: loc, Msg: "must have at least " + count(minItems, "item"), Type: "too_short"})
+		v.add(FieldError{Loc: fieldLoc(field), Msg: "must have at least " + count(minItems, "item"), Type: "too_short"})
 	}
 	for i, id := range ids {
 		if id == "" {
-			v.add(FieldError{Loc: locAt(loc, strconv.Itoa(i)), Msg: "must not be empty", Type: "string_too_short"})
+			v.add(FieldError{Loc: fieldLoc(field, strconv.Itoa(i)), Msg: "must not be empty", Type: "string_too_short"})
 		}
 	}
 }
 
 // acls checks that every ACL names a resource, an operation and a
 // pattern type.
-func (v *validator) acls(loc []string, acls []KafkaACL) {
+func (v *validator) acls(field string, acls []KafkaACL) {
 	for i, a := range acls {
 		if a.TopicName == "" {
-			v.add(FieldError{Loc: locAt(loc, strconv.Itoa(i), "topic_name"), Msg: "must not be empty", Type: "missing"})
+			v.add(FieldError{Loc: fieldLoc(field, strconv.Itoa(i), "topic_name"), Msg: "must not be empty", Type: "missing"})
 		}
 		if a.Operation == "" {
-			v.add(FieldError{Loc: locAt(loc, strconv.Itoa(i), "operation"), Msg: "must not be empty", Type: "missing"})
+			v.add(FieldError{Loc: fieldLoc(field, strconv.Itoa(i), "operation"), Msg: "must not be empty", Type: "missing"})
 		}
 		if a.ResourcePatternType == "" {
-			v.add(FieldError{Loc: locAt(loc, strconv.Itoa(i), "resource_pattern_type"), Msg: "must not be empty (LITERAL or PREFIXED)", Type: "missing"})
+			v.add(FieldError{Loc: fieldLoc(field, strconv.Itoa(i), "resource_pattern_type"), Msg: "must not be empty (LITERAL or PREFIXED)", Type: "missing"})
 		}
 	}
 }
 
 // kafkaConfig checks a Kafka user to create. A zero password is allowed:
 // the SDK generates one before sending.
-func (v *validator) kafkaConfig(loc []string, kc *KafkaConfig) {
+func (v *validator) kafkaConfig(field string, kc *KafkaConfig) {
 	if !validKafkaUsername(kc.Username) {
-		v.add(FieldError{Loc: locAt(loc, "username"),
+		v.add(FieldError{Loc: fieldLoc(field, "username"),
 			Msg:  "must be 1 to " + strconv.Itoa(maxKafkaUsernameLen) + " lowercase letters, digits or '-'",
 			Type: "string_pattern_mismatch"})
 	}
 	if !kc.Password.IsZero() {
 		// Only the length is reported: a message never quotes a password.
-		v.length(locAt(loc, "password"), kc.Password.Reveal(), minKafkaPasswordRunes, maxKafkaPasswordRunes)
+		v.length(field+".password", kc.Password.Reveal(), minKafkaPasswordRunes, maxKafkaPasswordRunes)
 	}
-	v.acls(locAt(loc, "kafka_acls"), kc.KafkaACLs)
+	v.acls(field+".kafka_acls", kc.KafkaACLs)
+}
+
+// fieldLoc is a dotted field location, and more, as a FieldError's Loc.
+func fieldLoc(field string, more ...string) []string {
+	return append(strings.Split(field, "."), more...)
 }
 
 // maxKafkaUsernameLen and the alphabet of validKafkaUsername are inferred
@@ -156,11 +166,6 @@ func validKafkaUsername(name string) bool {
 		}
 	}
 	return true
-}
-
-// locAt returns a new location: loc followed by more.
-func locAt(loc []string, more ...string) []string {
-	return append(append(make([]string, 0, len(loc)+len(more)), loc...), more...)
 }
 
 // count writes "1 item", "2 items".

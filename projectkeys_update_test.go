@@ -72,7 +72,7 @@ func TestUpdateSendsExactlyTheFieldsSet(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t)
-			h.on(http.MethodPatch, "/project-keys/pk-1", updateAnswer("pk-1"))
+			h.on(http.MethodPatch, "/project-keys/pk-1", patchAnswer("pk-1"))
 
 			res, err := h.c.ProjectKeys.Update(context.Background(), "pk-1", tc.params)
 			require.NoError(t, err)

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -23,6 +22,7 @@ type call struct {
 	method string
 	route  string // path template, the only path that is logged
 	path   string // escaped path, appended to the base URL
+	url    string // the base URL and path, when the service built it already
 	query  string // encoded query, without "?"
 	body   []byte // JSON, nil for none
 	// idempotent calls are retried on any failure that may be transient;
@@ -38,10 +38,6 @@ type call struct {
 	// kept for writing to disk byte for byte); it is a Secret because such
 	// a body carries plaintext secrets.
 	raw *Secret
-	// check, when set, runs after out is decoded and refuses an answer that
-	// lacks what the operation must return (the key id, a shown-once
-	// secret): a 2xx is not a success unless it carries them.
-	check func() error
 	// info, when set, receives how the exchange went (WithResponseInfo).
 	info *ResponseInfo
 
@@ -50,14 +46,24 @@ type call struct {
 	state callState
 }
 
+// answer is a decoded 2xx answer that can tell whether it carries what the
+// operation must return (the key's id, a shown-once secret): a 2xx is not
+// a success unless it does.
+type answer interface {
+	checkAnswer() error
+}
+
 // acceptJSON is the Accept and Content-Type value, shared by every request
 // (header values are never modified once set).
 var acceptJSON = []string{"application/json"}
 
-// callState follows one call through the retry loop. The retry policy,
-// the hooks and the transport find it in the request's context.
+// callState follows one call through the retry loop. It is the call's
+// context (the caller's, plus itself as a value), so that the retry
+// policy, the hooks and the transport find it in the request's context
+// without an allocation of its own.
 type callState struct {
-	call  *call
+	context.Context // the caller's
+	call            *call
 	write bool
 	start time.Time
 	sends int // requests handed to the network, 401 replays included
@@ -78,6 +84,15 @@ type callState struct {
 
 type callStateKey struct{}
 
+// Value returns the callState itself for callStateKey, and otherwise asks
+// the caller's context.
+func (st *callState) Value(key any) any {
+	if key == (callStateKey{}) {
+		return st
+	}
+	return st.Context.Value(key)
+}
+
 func stateFrom(ctx context.Context) *callState {
 	st, _ := ctx.Value(callStateKey{}).(*callState)
 	return st
@@ -96,14 +111,17 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 // exchange is do's work; it returns the last answer's status and request id.
 func (c *Client) exchange(ctx context.Context, cl *call) (status int, requestID string, err error) {
 	readOnly := cl.readOnly || cl.method == http.MethodGet || cl.method == http.MethodHead
-	cl.state = callState{call: cl, write: !readOnly}
+	cl.state = callState{Context: ctx, call: cl, write: !readOnly}
 	if c.logger != nil {
 		cl.state.start = time.Now() // only the logs report durations
 	}
 	st := &cl.state
-	ctx = context.WithValue(ctx, callStateKey{}, st)
+	ctx = st
 
-	target := c.baseURL + cl.path
+	target := cl.url
+	if target == "" {
+		target = c.baseURL + cl.path
+	}
 	if cl.query != "" {
 		target += "?" + cl.query
 	}
@@ -265,10 +283,10 @@ func (c *Client) apiError(st *callState, resp *http.Response, requestID string) 
 	if d, ok := retry.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 		e.RetryAfter = d
 	}
-	buf := getBuffer()
-	defer putBuffer(buf)
-	_ = readBody(resp.Body, maxErrorBodyBytes, buf) // what could be read is enough for an error
-	parseErrorBody(e, buf.Bytes(), redact)
+	buf := c.wire().getBuffer()
+	defer c.wire().putBuffer(buf)
+	*buf, _ = readBody(resp.Body, maxErrorBodyBytes, *buf, resp.ContentLength) // what could be read is enough for an error
+	parseErrorBody(e, *buf, redact)
 	return e
 }
 
@@ -290,19 +308,20 @@ func (c *Client) decodeSuccess(st *callState, resp *http.Response, requestID str
 	if resp.ContentLength > c.maxResponseBytes {
 		return fail(fmt.Errorf("%w: %d bytes announced, the limit is %d", ErrResponseTooLarge, resp.ContentLength, c.maxResponseBytes))
 	}
-	buf := getBuffer()
-	defer putBuffer(buf)
-	if err := readBody(resp.Body, c.maxResponseBytes, buf); err != nil {
+	buf := c.wire().getBuffer()
+	defer c.wire().putBuffer(buf)
+	var err error
+	if *buf, err = readBody(resp.Body, c.maxResponseBytes, *buf, resp.ContentLength); err != nil {
 		return fail(err)
 	}
-	if err := c.decodeJSON(buf.Bytes(), st.call.out); err != nil {
+	if err := c.decodeJSON(*buf, st.call.out); err != nil {
 		return fail(err)
 	}
 	if st.call.raw != nil {
-		*st.call.raw = NewSecret(string(bytes.TrimSpace(buf.Bytes())))
+		*st.call.raw = NewSecret(string(bytes.TrimSpace(*buf)))
 	}
-	if st.call.check != nil {
-		if err := st.call.check(); err != nil {
+	if a, ok := st.call.out.(answer); ok {
+		if err := a.checkAnswer(); err != nil {
 			return fail(err)
 		}
 	}
@@ -314,16 +333,43 @@ const (
 	maxDrainBytes     = 256 << 10
 )
 
-// readBody reads at most limit bytes into buf; a longer body is an error.
-func readBody(body io.Reader, limit int64, buf *bytes.Buffer) error {
-	n, err := buf.ReadFrom(io.LimitReader(body, limit+1))
-	if err != nil {
-		return fmt.Errorf("reading the response body: %w", err)
+// readBody appends the body to buf, and fails once it is longer than
+// limit. It grows buf in steps of four, never past limit+1 bytes (the one
+// byte that proves a body too large), and to exactly the announced length
+// when there is one: a capped read never holds more than 1.5 times its
+// cap, even while it copies, and allocates less than twice it in all. A
+// buffer it outgrows is wiped: it may hold a secret.
+func readBody(body io.Reader, limit int64, buf []byte, announced int64) ([]byte, error) {
+	if announced > 0 && announced <= limit && int64(cap(buf)) <= announced {
+		buf = grow(buf, int(announced)+1)
 	}
-	if n > limit {
-		return fmt.Errorf("%w: more than %d bytes", ErrResponseTooLarge, limit)
+	for {
+		if int64(len(buf)) > limit {
+			return buf, fmt.Errorf("%w: more than %d bytes", ErrResponseTooLarge, limit)
+		}
+		if len(buf) == cap(buf) {
+			buf = grow(buf, int(min(max(4*int64(cap(buf)), 4096), limit+1)))
+		}
+		n, err := body.Read(buf[len(buf):min(int64(cap(buf)), limit+1)])
+		buf = buf[:len(buf)+n]
+		switch {
+		case err == io.EOF:
+			if int64(len(buf)) > limit {
+				return buf, fmt.Errorf("%w: more than %d bytes", ErrResponseTooLarge, limit)
+			}
+			return buf, nil
+		case err != nil:
+			return buf, fmt.Errorf("reading the response body: %w", err)
+		}
 	}
-	return nil
+}
+
+// grow returns buf with room for size bytes, wiping the old array.
+func grow(buf []byte, size int) []byte {
+	out := make([]byte, len(buf), size)
+	copy(out, buf)
+	clear(buf)
+	return out
 }
 
 // drain reads what is left of a small body so the connection can be reused.
@@ -331,18 +377,25 @@ func drain(body io.Reader) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(body, maxDrainBytes))
 }
 
-var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-func getBuffer() *bytes.Buffer { return bufferPool.Get().(*bytes.Buffer) }
-
-func putBuffer(b *bytes.Buffer) {
-	if b.Cap() > 1<<20 {
-		return // let a rare huge buffer go rather than pin it
+// getBuffer returns an empty buffer for a response body.
+func (w *clientWire) getBuffer() *[]byte {
+	if b, ok := w.buffers.Get().(*[]byte); ok {
+		return b
 	}
-	// Response bodies may hold shown-once secrets: wipe before reuse.
-	clear(b.Bytes()[:b.Cap()])
-	b.Reset()
-	bufferPool.Put(b)
+	b := make([]byte, 0, 4096)
+	return &b
+}
+
+// putBuffer wipes a body buffer (bodies may hold shown-once secrets) and
+// keeps it for another call, unless it is rare and large.
+func (w *clientWire) putBuffer(b *[]byte) {
+	if cap(*b) > 1<<20 {
+		clear(*b)
+		return
+	}
+	clear((*b)[:cap(*b)])
+	*b = (*b)[:0]
+	w.buffers.Put(b)
 }
 
 // decodeJSON decodes a success body. A field of an unexpected type is

@@ -56,7 +56,7 @@ var callKinds = map[string]func(ctx context.Context, c *Client) error{
 
 func TestRetryMatrix(t *testing.T) {
 	t.Parallel()
-	ok := updateAnswer("pk-1")
+	ok := patchAnswer("pk-1")
 	status := func(code int) httpmock.Responder {
 		return jsonResponder(code, `{"detail":"status `+http.StatusText(code)+`"}`)
 	}

@@ -46,7 +46,7 @@ func TestOneConnectionForThousandsOfCalls(t *testing.T) {
 			}
 			fallthrough
 		default:
-			_, _ = io.WriteString(w, benchKeyJSON)
+			_, _ = io.WriteString(w, streamkap.BenchKeyJSON)
 		}
 	}))
 	srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {

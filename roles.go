@@ -15,16 +15,8 @@ type RolesService struct {
 // List returns the roles (GET /auth/roles).
 func (s *RolesService) List(ctx context.Context, opts ...CallOption) ([]Role, error) {
 	var roles []Role
-	err := s.client.do(ctx, &call{method: http.MethodGet, route: "/auth/roles", path: "/auth/roles", idempotent: true, out: &roles,
-		check: func() error {
-			for _, r := range roles {
-				if r.ID == "" {
-					return errMissing("role id")
-				}
-			}
-			return nil
-		},
-		info: newCallOptions(opts).info})
+	err := s.client.do(ctx, &call{method: http.MethodGet, route: "/auth/roles", path: "/auth/roles", idempotent: true,
+		out: (*roleList)(&roles), info: responseInfo(opts)})
 	if err != nil {
 		return nil, err
 	}
@@ -32,6 +24,18 @@ func (s *RolesService) List(ctx context.Context, opts ...CallOption) ([]Role, er
 		roles = []Role{}
 	}
 	return roles, nil
+}
+
+// roleList is Roles.List's answer: every role needs an id.
+type roleList []Role
+
+func (l *roleList) checkAnswer() error {
+	for _, r := range *l {
+		if r.ID == "" {
+			return errMissing("role id")
+		}
+	}
+	return nil
 }
 
 // ResolveIDs turns role names, keys or ids ("Data Admin", "DataAdmin",
