@@ -64,9 +64,9 @@ var acceptJSON = []string{"application/json"}
 type callState struct {
 	context.Context // the caller's
 	call            *call
-	write bool
-	start time.Time
-	sends int // requests handed to the network, 401 replays included
+	write           bool
+	start           time.Time
+	sends           int // requests handed to the network, 401 replays included
 	// maybeApplied: some attempt ended in a way that leaves open whether the
 	// server acted on it (a transport error after sending, a 5xx, a 1xx or
 	// 3xx answer). Once set it stays set: a later attempt's answer cannot
