@@ -43,6 +43,7 @@ type clientWire struct {
 	transport *authTransport
 	tokens    tokenSource
 	buffers   sync.Pool // *[]byte for response bodies
+	gate      rateGate  // closed while the API asks the client to wait
 }
 
 // NewClient builds a client from options. It does no I/O: credentials are

@@ -1,6 +1,7 @@
 package streamkap
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 )
@@ -37,6 +38,21 @@ func (o Optional[T]) MarshalJSON() ([]byte, error) {
 		return []byte("null"), nil
 	}
 	return marshalValue(o.value)
+}
+
+// UnmarshalJSON reads a value. JSON null leaves the Optional unset (an
+// Optional field cannot be null), as a field absent from the JSON does.
+func (o *Optional[T]) UnmarshalJSON(b []byte) error {
+	if isJSONNull(b) {
+		*o = Optional[T]{}
+		return nil
+	}
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*o = Value(v)
+	return nil
 }
 
 // Nullable is a request field with three states: left out of the request
@@ -84,6 +100,23 @@ func (n Nullable[T]) MarshalJSON() ([]byte, error) {
 	}
 	return marshalValue(n.value)
 }
+
+// UnmarshalJSON reads JSON null as [Null] and anything else as a value;
+// a field absent from the JSON stays unset.
+func (n *Nullable[T]) UnmarshalJSON(b []byte) error {
+	if isJSONNull(b) {
+		*n = Null[T]()
+		return nil
+	}
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*n = NullableValue(v)
+	return nil
+}
+
+func isJSONNull(b []byte) bool { return string(bytes.TrimSpace(b)) == "null" }
 
 // marshalValue encodes a set value; a nil slice is [] because it was set.
 func marshalValue(v any) ([]byte, error) {

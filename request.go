@@ -144,6 +144,11 @@ func (c *Client) exchange(ctx context.Context, cl *call) (status int, requestID 
 	if c.adminServiceID != nil {
 		req.Header["X-Admin-Service-Id"] = c.adminServiceID
 	}
+	if err := c.wire().gate.wait(ctx); err != nil {
+		err = &RequestError{Method: cl.method, Path: cl.path, Err: err}
+		c.logDone(ctx, st, 0, "", err)
+		return 0, "", err
+	}
 	if !cl.noAuth {
 		tok, err := c.wire().tokens.token(ctx)
 		if err != nil {

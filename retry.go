@@ -64,6 +64,11 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		return false, nil
 	}
 	wait, hinted := retry.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	if hinted && code == http.StatusTooManyRequests && wait > 0 {
+		// Every call of the client waits, not just this one; never longer
+		// than the client honours.
+		c.wire().gate.closeUntil(time.Now().Add(min(wait, c.maxRetryAfter)))
+	}
 	if hinted {
 		if wait > c.maxRetryAfter {
 			return false, nil
@@ -103,17 +108,19 @@ func (c *Client) waitBeforeRetry(req *http.Request) error {
 		return nil
 	}
 	c.logRetry(ctx, st)
-	if st.nextWait <= 0 {
-		return ctx.Err()
+	if st.nextWait > 0 {
+		timer := time.NewTimer(st.nextWait)
+		defer timer.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-timer.C:
+		}
 	}
-	timer := time.NewTimer(st.nextWait)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-timer.C:
-		return nil
+	if err := ctx.Err(); err != nil {
+		return err
 	}
+	return c.wire().gate.wait(ctx)
 }
 
 // noBackoff is the retry loop's Backoff; see waitBeforeRetry.

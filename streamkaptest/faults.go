@@ -21,6 +21,16 @@ func (s *Server) InjectFault(method, path string, times int, f Fault) {
 	s.fake.AddFault(method, path, times, f.f)
 }
 
+// InjectRandomFault makes f hit each request matching method and path (as
+// for InjectFault) with the given probability, drawn from a generator
+// seeded with seed so that a run can be repeated, until [Server.ClearFaults].
+func (s *Server) InjectRandomFault(method, path string, probability float64, seed uint64, f Fault) {
+	s.fake.AddRandomFault(method, path, probability, seed, f.f)
+}
+
+// ClearFaults removes every injected fault, random ones included.
+func (s *Server) ClearFaults() { s.fake.ClearFaults() }
+
 // Status answers with status, body and header instead of handling the
 // request: the change is not applied.
 func Status(status int, body string, header http.Header) Fault {

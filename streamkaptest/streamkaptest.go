@@ -330,6 +330,8 @@ type Request struct {
 	// Body is the request body. It may hold secrets, so it prints as its
 	// size ("<42 bytes>"); read it with [Body.Bytes] or [Body.Text].
 	Body Body
+	// Time is when the request arrived (on the real clock, not WithClock's).
+	Time time.Time
 }
 
 // Requests returns the requests received so far, token exchanges included.
@@ -337,7 +339,7 @@ func (s *Server) Requests() []Request {
 	recorded := s.fake.Requests()
 	out := make([]Request, len(recorded))
 	for i, r := range recorded {
-		out[i] = Request{Method: r.Method, Path: r.Path, Query: r.Query, Header: r.Header, Body: Body(r.Body)}
+		out[i] = Request{Method: r.Method, Path: r.Path, Query: r.Query, Header: r.Header, Body: Body(r.Body), Time: r.Time}
 	}
 	return out
 }

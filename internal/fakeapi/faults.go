@@ -3,6 +3,7 @@ package fakeapi
 import (
 	"bytes"
 	"encoding/base64"
+	"math/rand/v2"
 	"net/http"
 	"path"
 	"strconv"
@@ -57,6 +58,9 @@ type Fault struct {
 type fault struct {
 	method, pattern string
 	remaining       int
+	// random faults hit a matching request with probability, forever.
+	probability float64
+	rand        *rand.Rand
 	Fault
 }
 
@@ -70,6 +74,23 @@ func (s *Server) AddFault(method, pattern string, times int, f Fault) {
 	s.mu.Unlock()
 }
 
+// AddRandomFault makes f hit each request matching method and pattern
+// with the given probability, drawn from a generator seeded with seed,
+// until ClearFaults.
+func (s *Server) AddRandomFault(method, pattern string, probability float64, seed uint64, f Fault) {
+	s.mu.Lock()
+	s.faults = append(s.faults, &fault{method: method, pattern: pattern, probability: probability,
+		rand: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), Fault: f})
+	s.mu.Unlock()
+}
+
+// ClearFaults removes every fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	s.faults = nil
+	s.mu.Unlock()
+}
+
 // takeFault returns the first matching fault and uses one of its times.
 // The caller holds s.mu.
 func (s *Server) takeFault(method, escapedPath string) *fault {
@@ -78,6 +99,12 @@ func (s *Server) takeFault(method, escapedPath string) *fault {
 			continue
 		}
 		if ok, _ := path.Match(f.pattern, escapedPath); !ok && f.pattern != escapedPath {
+			continue
+		}
+		if f.rand != nil {
+			if f.rand.Float64() < f.probability {
+				return f
+			}
 			continue
 		}
 		f.remaining--

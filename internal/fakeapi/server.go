@@ -83,6 +83,8 @@ type Request struct {
 	// Header holds the request headers, without Authorization.
 	Header http.Header
 	Body   []byte
+	// Time is when the request arrived, on the real clock.
+	Time time.Time
 }
 
 // DefaultRoles are the roles a new server knows.
@@ -207,7 +209,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := "req-" + strconv.Itoa(s.reqSeq)
 	header := r.Header.Clone()
 	header.Del("Authorization")
-	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.EscapedPath(), Query: r.URL.Query(), Header: header, Body: body})
+	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.EscapedPath(), Query: r.URL.Query(), Header: header, Body: body, Time: time.Now()})
 	f := s.takeFault(r.Method, r.URL.EscapedPath())
 	s.mu.Unlock()
 
