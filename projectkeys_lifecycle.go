@@ -36,7 +36,10 @@ type CreateProjectKeyParams struct {
 	BlockedTools []string `json:"blocked_tools,omitzero"`
 }
 
-func (p *CreateProjectKeyParams) validate() error {
+// Validate checks every rule [ProjectKeysService.Create] checks before
+// sending (the documented rules that need no server state), without any
+// I/O, and returns a [*ValidationError] listing every problem, or nil.
+func (p *CreateProjectKeyParams) Validate() error {
 	var v validator
 	v.length("body.name", p.Name, 1, maxNameRunes)
 	if p.RoleIDs != nil && p.PermissionIDs != nil {
@@ -99,7 +102,7 @@ func (e *CreateOutcomeUnknownError) Unwrap() error { return e.Err }
 // A create is never sent twice once it may have reached the server; when
 // its outcome is unknown the error is a [*CreateOutcomeUnknownError].
 func (s *ProjectKeysService) Create(ctx context.Context, params CreateProjectKeyParams, opts ...CallOption) (*CredentialFile, error) {
-	if err := params.validate(); err != nil {
+	if err := params.Validate(); err != nil {
 		return nil, err
 	}
 	// A Kafka user is never created with a password the caller does not
