@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/streamkap-go/streamkap"
 )
 
 // maxSpecFileBytes bounds what LoadSpecs reads.
@@ -67,6 +69,9 @@ type LoadError struct {
 func (e *LoadError) Error() string {
 	return "declarative: invalid specs: " + strings.Join(e.Problems, "; ")
 }
+
+// Is matches streamkap.ErrValidation: invalid specs are never sent.
+func (e *LoadError) Is(target error) bool { return target == streamkap.ErrValidation }
 
 // element is one spec's JSON and where it starts in the file.
 type element struct {

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/streamkap-go/streamkap"
+	"github.com/streamkap-go/streamkap/declarative"
+)
+
+// print writes v as JSON (-o json), or the table table writes. Data goes to
+// stdout, and nothing else does.
+func (a *app) print(v any, table func(w io.Writer)) error {
+	if a.output == "json" || table == nil {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	table(tw)
+	return tw.Flush()
+}
+
+// printSaved reports a command whose secret went to --out: with --out -
+// the secret was the data on stdout, so the report goes to stderr.
+func (a *app) printSaved(where string, v any, format string, args ...any) error {
+	message := fmt.Sprintf(format, args...)
+	if where == "stdout" {
+		fmt.Fprintf(a.stderr, "%s; the shown-once secret was printed to stdout\n", message)
+		return nil
+	}
+	return a.print(v, func(w io.Writer) {
+		fmt.Fprintf(w, "%s; the shown-once secret is in %s (mode 0600)\n", message, where)
+	})
+}
+
+// requireOut refuses, before anything is sent, a command that would
+// receive a secret and has nowhere to put it.
+func (a *app) requireOut(why string) error {
+	switch {
+	case a.out == "":
+		return usageError("%s shown once: give --out FILE (written with mode 0600) or --out - --reveal; nothing was sent", why)
+	case a.out == "-" && !a.reveal:
+		return usageError("--out - prints the secret to stdout: add --reveal to confirm; nothing was sent")
+	case a.out != "-" && !a.force:
+		if _, err := os.Lstat(a.out); err == nil {
+			return usageError("%s exists: add --force to overwrite it; nothing was sent", a.out)
+		}
+	}
+	return nil
+}
+
+// writeSecret writes a credential file to --out (mode 0600, atomically),
+// or to stdout with --out - --reveal. It returns where it went.
+func (a *app) writeSecret(file *streamkap.CredentialFile) (string, error) {
+	if err := a.requireOut("the command received a secret"); err != nil {
+		return "", err
+	}
+	if a.out == "-" {
+		data, err := file.RevealJSON()
+		if err != nil {
+			return "", err
+		}
+		defer clear(data)
+		if _, err := fmt.Fprintf(a.stdout, "%s\n", data); err != nil {
+			return "", err
+		}
+		return "stdout", nil
+	}
+	if err := file.WriteFile(a.out); err != nil {
+		return "", err
+	}
+	return a.out, nil
+}
+
+// rescueKafka keeps a Kafka password whose update's outcome is unknown:
+// it may be in effect, and it was chosen here.
+func (a *app) rescueKafka(id, username string, password streamkap.Secret) {
+	if password.IsZero() || a.out == "" {
+		return
+	}
+	file := &streamkap.CredentialFile{ProjectKeyID: id, Type: "streamkap_project_key",
+		Kafka: &streamkap.KafkaCredentials{Username: username, Password: password}}
+	if where, err := a.writeSecret(file); err == nil {
+		fmt.Fprintf(a.stderr, "streamkap-keys: the outcome is unknown; the Kafka password that was sent is in %s\n", where)
+	}
+}
+
+// readLine reads one line, without its line break.
+func readLine(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", errors.New("no password")
+	}
+	return line, nil
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func roleNames(roles []streamkap.Role) string {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = r.Name
+	}
+	return orDash(strings.Join(names, ", "))
+}
+
+func list(v []string) string {
+	if v == nil {
+		return "-"
+	}
+	return "[" + strings.Join(v, ", ") + "]"
+}
+
+func keysTable(keys []streamkap.ProjectKey) func(io.Writer) {
+	return func(w io.Writer) {
+		fmt.Fprintln(w, "ID\tNAME\tSTATUS\tAPI\tKAFKA\tROLES\tTOOL PROFILE")
+		for _, k := range keys {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Status, yesNo(k.HasAPIAccess()),
+				orDash(k.KafkaUsername), roleNames(k.Roles), orDash(string(k.ToolProfile)))
+		}
+	}
+}
+
+func detailTable(k *streamkap.ProjectKeyDetail) func(io.Writer) {
+	return func(w io.Writer) {
+		acls := make([]string, len(k.KafkaACLs))
+		for i, a := range k.KafkaACLs {
+			acls[i] = fmt.Sprintf("%s:%s:%s", a.TopicName, a.Operation, a.ResourcePatternType)
+			if a.Resource != "" && a.Resource != streamkap.ResourceTopic {
+				acls[i] += ":" + string(a.Resource)
+			}
+		}
+		rows := [][2]string{
+			{"id", k.ID}, {"name", k.Name}, {"status", string(k.Status)}, {"description", orDash(k.Description)},
+			{"api client id", orDash(k.APIClientID)}, {"roles", roleNames(k.Roles)},
+			{"kafka username", orDash(k.KafkaUsername)}, {"kafka acls", orDash(strings.Join(acls, ", "))},
+			{"whitelist ips", orDash(k.WhitelistIPs)}, {"kafka proxy", orDash(k.KafkaProxyEndpoint)},
+			{"tool profile", orDash(string(k.ToolProfile))}, {"allowed tools", list(k.AllowedTools)},
+			{"blocked tools", list(k.BlockedTools)}, {"token ttl", k.TokenTTL.String()},
+		}
+		for _, r := range rows {
+			fmt.Fprintf(w, "%s:\t%s\n", r[0], r[1])
+		}
+	}
+}
+
+func mcpTable(c *streamkap.MCPConfig) func(io.Writer) {
+	return func(w io.Writer) {
+		for _, r := range [][2]string{
+			{"project key id", c.ProjectKeyID}, {"tenant id", c.TenantID}, {"service id", c.ServiceID},
+			{"kafka username", orDash(c.KafkaUsername)}, {"tool profile", orDash(string(c.ToolProfile))},
+			{"allowed tools", list(c.AllowedTools)}, {"blocked tools", list(c.BlockedTools)},
+		} {
+			fmt.Fprintf(w, "%s:\t%s\n", r[0], r[1])
+		}
+	}
+}
+
+func rolesTable(roles []streamkap.Role) func(io.Writer) {
+	return func(w io.Writer) {
+		fmt.Fprintln(w, "ID\tKEY\tNAME\tDESCRIPTION")
+		for _, r := range roles {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", r.ID, r.Key, r.Name, orDash(r.Description))
+		}
+	}
+}
+
+func statusTable(id, status string) func(io.Writer) {
+	return func(w io.Writer) { fmt.Fprintf(w, "%s\t%s\n", id, status) }
+}
+
+// printFleet writes a fleet's plans (a plan, or a dry run) or results.
+func (a *app) printFleet(res *declarative.FleetResult, planOnly bool) error {
+	if a.output == "json" {
+		return a.print(res, nil)
+	}
+	if planOnly {
+		return declarative.WritePlan(a.stdout, res.Plans())
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tKEY\tWRITES\tRESULT")
+	for _, r := range append(append([]*declarative.Result{}, res.Keys...), res.Pruned...) {
+		result := "ok"
+		switch {
+		case r.Err != nil:
+			result = "failed: " + strings.ReplaceAll(strings.TrimPrefix(strings.TrimPrefix(r.Error, "declarative: "), "streamkap: "), "\n", "; ")
+		case r.Plan != nil && r.Plan.Prune:
+			result = "deleted (no spec names it)"
+		case r.Plan != nil && r.Plan.NoChanges():
+			result = "no changes"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", r.Name, orDash(r.KeyID), r.Writes, result)
+	}
+	return tw.Flush()
+}
