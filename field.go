@@ -43,15 +43,15 @@ func (o Optional[T]) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads a value. JSON null leaves the Optional unset (an
 // Optional field cannot be null), as a field absent from the JSON does.
 func (o *Optional[T]) UnmarshalJSON(b []byte) error {
-	if isJSONNull(b) {
-		*o = Optional[T]{}
-		return nil
-	}
-	var v T
-	if err := json.Unmarshal(b, &v); err != nil {
+	v, null, err := unmarshalValue[T](b)
+	switch {
+	case err != nil:
 		return err
+	case null:
+		*o = Optional[T]{}
+	default:
+		*o = Value(v)
 	}
-	*o = Value(v)
 	return nil
 }
 
@@ -104,19 +104,26 @@ func (n Nullable[T]) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads JSON null as [Null] and anything else as a value;
 // a field absent from the JSON stays unset.
 func (n *Nullable[T]) UnmarshalJSON(b []byte) error {
-	if isJSONNull(b) {
-		*n = Null[T]()
-		return nil
-	}
-	var v T
-	if err := json.Unmarshal(b, &v); err != nil {
+	v, null, err := unmarshalValue[T](b)
+	switch {
+	case err != nil:
 		return err
+	case null:
+		*n = Null[T]()
+	default:
+		*n = NullableValue(v)
 	}
-	*n = NullableValue(v)
 	return nil
 }
 
-func isJSONNull(b []byte) bool { return string(bytes.TrimSpace(b)) == "null" }
+// unmarshalValue decodes a field's JSON: null, or a value of type T.
+func unmarshalValue[T any](b []byte) (v T, null bool, err error) {
+	if string(bytes.TrimSpace(b)) == "null" {
+		return v, true, nil
+	}
+	err = json.Unmarshal(b, &v)
+	return v, false, err
+}
 
 // marshalValue encodes a set value; a nil slice is [] because it was set.
 func marshalValue(v any) ([]byte, error) {

@@ -175,10 +175,7 @@ func (a *applier) execute(ctx context.Context, spec *KeySpec, p *KeyPlan, passwo
 		case ActionAddKafkaAccess:
 			kafka, _ := spec.Kafka.Get()
 			kc := kafka.config(password)
-			access, err := keys.AddKafkaAccess(ctx, id, streamkap.AddKafkaAccessParams{
-				Username: kc.Username, Password: kc.Password, WhitelistIPs: kc.WhitelistIPs,
-				KafkaACLs: kc.KafkaACLs, CreateSchemaRegistry: kc.CreateSchemaRegistry,
-			})
+			access, err := keys.AddKafkaAccess(ctx, id, streamkap.AddKafkaAccessParams(kc))
 			if err != nil {
 				return err
 			}

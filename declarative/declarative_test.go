@@ -492,6 +492,8 @@ func TestLoadSpecs(t *testing.T) {
 	assert.Contains(t, err.Error(), "line 2:")
 	_, err = declarative.LoadSpecs(bytes.NewReader([]byte(`{"specs": []}`)))
 	assert.ErrorContains(t, err, `unknown field "specs"`)
+	_, err = declarative.LoadSpecs(bytes.NewReader([]byte(`{"keys": [], "extra": 1}`)))
+	assert.ErrorContains(t, err, `unknown field extra`)
 }
 
 func ExampleWritePlan() {

@@ -93,25 +93,21 @@ func specElements(data []byte) ([]element, error) {
 	if err != nil {
 		return nil, syntax(err)
 	}
-	if tok == json.Delim('{') {
-		found := false
-		for dec.More() {
-			name, err := dec.Token()
-			if err != nil {
-				return nil, syntax(err)
-			}
-			if name != "keys" {
-				return nil, &LoadError{Problems: []string{fmt.Sprintf("line %d: unknown field %q (the file is a list of specs, or {\"keys\": [...]})",
-					lineOf(data, dec.InputOffset()), name)}}
-			}
-			found = true
-			if tok, err = dec.Token(); err != nil {
-				return nil, syntax(err)
-			}
-			break
-		}
-		if !found {
+	inObject := tok == json.Delim('{')
+	if inObject {
+		if !dec.More() {
 			return nil, &LoadError{Problems: []string{`the object has no "keys" list`}}
+		}
+		name, err := dec.Token()
+		if err != nil {
+			return nil, syntax(err)
+		}
+		if name != "keys" {
+			return nil, &LoadError{Problems: []string{fmt.Sprintf("line %d: unknown field %q (the file is a list of specs, or {\"keys\": [...]})",
+				lineOf(data, dec.InputOffset()), name)}}
+		}
+		if tok, err = dec.Token(); err != nil {
+			return nil, syntax(err)
 		}
 	}
 	if tok != json.Delim('[') {
@@ -125,8 +121,12 @@ func specElements(data []byte) ([]element, error) {
 		}
 		out = append(out, element{raw: raw, offset: dec.InputOffset() - int64(len(raw))})
 	}
-	if _, err := dec.Token(); err != nil {
+	if _, err := dec.Token(); err != nil { // ]
 		return nil, syntax(err)
+	}
+	if inObject && dec.More() {
+		name, _ := dec.Token()
+		return nil, &LoadError{Problems: []string{fmt.Sprintf("line %d: unknown field %v (the object has only \"keys\")", lineOf(data, dec.InputOffset()), name)}}
 	}
 	return out, nil
 }

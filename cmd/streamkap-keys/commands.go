@@ -111,7 +111,11 @@ func parseACLs(flags []string) ([]streamkap.KafkaACL, error) {
 	return out, nil
 }
 
-func listCommand(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+// body is what a command runs once its flags are parsed.
+type body = func(ctx context.Context, a *app, args []string) error
+
+// withClient is a command that takes no argument and needs the client.
+func withClient(f func(ctx context.Context, a *app, c *streamkap.Client) error) body {
 	return func(ctx context.Context, a *app, args []string) error {
 		if err := noArgs(args); err != nil {
 			return err
@@ -120,15 +124,13 @@ func listCommand(fs *flag.FlagSet) func(context.Context, *app, []string) error {
 		if err != nil {
 			return err
 		}
-		keys, err := c.ProjectKeys.List(ctx, nil)
-		if err != nil {
-			return err
-		}
-		return a.print(keys, keysTable(keys))
+		return f(ctx, a, c)
 	}
 }
 
-func getCommand(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+// withKey is a command that takes one key id and needs the client. f
+// checks its flags before any I/O: building the client sends nothing.
+func withKey(f func(ctx context.Context, a *app, c *streamkap.Client, id string) error) body {
 	return func(ctx context.Context, a *app, args []string) error {
 		id, err := oneID(args)
 		if err != nil {
@@ -138,12 +140,28 @@ func getCommand(fs *flag.FlagSet) func(context.Context, *app, []string) error {
 		if err != nil {
 			return err
 		}
+		return f(ctx, a, c, id)
+	}
+}
+
+func listCommand(fs *flag.FlagSet) body {
+	return withClient(func(ctx context.Context, a *app, c *streamkap.Client) error {
+		keys, err := c.ProjectKeys.List(ctx, nil)
+		if err != nil {
+			return err
+		}
+		return a.print(keys, keysTable(keys))
+	})
+}
+
+func getCommand(fs *flag.FlagSet) body {
+	return withKey(func(ctx context.Context, a *app, c *streamkap.Client, id string) error {
 		key, err := c.ProjectKeys.Get(ctx, id)
 		if err != nil {
 			return err
 		}
 		return a.print(key, detailTable(key))
-	}
+	})
 }
 
 // accessFlags are the flags that describe API and Kafka access.
@@ -238,7 +256,7 @@ func nullable[T any](set, clearIt bool, v T, name string) (streamkap.Nullable[T]
 	return streamkap.Nullable[T]{}, nil
 }
 
-func createCommand(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+func createCommand(fs *flag.FlagSet) body {
 	var name, description string
 	var access accessFlags
 	var tools toolFlags
@@ -301,7 +319,7 @@ func createCommand(fs *flag.FlagSet) func(context.Context, *app, []string) error
 	}
 }
 
-func updateCommand(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+func updateCommand(fs *flag.FlagSet) body {
 	var name, description string
 	var clearDescription, clearACLs, clearWhitelist bool
 	var access accessFlags
@@ -405,18 +423,10 @@ func updateCommand(fs *flag.FlagSet) func(context.Context, *app, []string) error
 	}
 }
 
-func deleteCommand(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+func deleteCommand(fs *flag.FlagSet) body {
 	var wait bool
 	fs.BoolVar(&wait, "wait", false, "wait until the key is gone")
-	return func(ctx context.Context, a *app, args []string) error {
-		id, err := oneID(args)
-		if err != nil {
-			return err
-		}
-		c, err := a.api()
-		if err != nil {
-			return err
-		}
+	return withKey(func(ctx context.Context, a *app, c *streamkap.Client, id string) error {
 		if err := c.ProjectKeys.Delete(ctx, id); err != nil {
 			return err
 		}
@@ -428,23 +438,15 @@ func deleteCommand(fs *flag.FlagSet) func(context.Context, *app, []string) error
 			status = "gone"
 		}
 		return a.print(map[string]string{"id": id, "status": status}, statusTable(id, status))
-	}
+	})
 }
 
-func waitCommand(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+func waitCommand(fs *flag.FlagSet) body {
 	var until string
 	fs.StringVar(&until, "until", "", "what to wait for: active or gone (required)")
-	return func(ctx context.Context, a *app, args []string) error {
-		id, err := oneID(args)
-		if err != nil {
-			return err
-		}
+	return withKey(func(ctx context.Context, a *app, c *streamkap.Client, id string) error {
 		if until != "active" && until != "gone" {
 			return usageError("--until must be active or gone")
-		}
-		c, err := a.api()
-		if err != nil {
-			return err
 		}
 		if until == "gone" {
 			if err := a.waitGone(ctx, c, id); err != nil {
@@ -461,7 +463,7 @@ func waitCommand(fs *flag.FlagSet) func(context.Context, *app, []string) error {
 			return err
 		}
 		return a.print(key, detailTable(key))
-	}
+	})
 }
 
 // waitGone waits for a deleted key to disappear, with progress on stderr.
@@ -474,43 +476,27 @@ func (a *app) waitGone(ctx context.Context, c *streamkap.Client, id string) erro
 	return err
 }
 
-func mcpConfigCommand(fs *flag.FlagSet) func(context.Context, *app, []string) error {
-	return func(ctx context.Context, a *app, args []string) error {
-		id, err := oneID(args)
-		if err != nil {
-			return err
-		}
-		c, err := a.api()
-		if err != nil {
-			return err
-		}
+func mcpConfigCommand(fs *flag.FlagSet) body {
+	return withKey(func(ctx context.Context, a *app, c *streamkap.Client, id string) error {
 		cfg, err := c.ProjectKeys.MCPConfig(ctx, id)
 		if err != nil {
 			return err
 		}
 		return a.print(cfg, mcpTable(cfg))
-	}
+	})
 }
 
-func addKafkaCommand(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+func addKafkaCommand(fs *flag.FlagSet) body {
 	var access accessFlags
 	fs.StringVar(&access.kafkaUsername, "username", "", "the Kafka user to create (required)")
 	fs.Var(&access.acls, "acl", "a Kafka ACL, TOPIC:OPERATION:PATTERN[:RESOURCE] (repeat for more)")
 	fs.Var(&access.whitelist, "whitelist", "an IP or CIDR the user may connect from (repeat for more; none: any)")
 	fs.BoolVar(&access.schemaRegistry, "schema-registry", false, "also give the user Schema Registry access")
-	return func(ctx context.Context, a *app, args []string) error {
-		id, err := oneID(args)
-		if err != nil {
-			return err
-		}
+	return withKey(func(ctx context.Context, a *app, c *streamkap.Client, id string) error {
 		if access.kafkaUsername == "" {
 			return usageError("give --username")
 		}
 		acls, err := parseACLs(access.acls)
-		if err != nil {
-			return err
-		}
-		c, err := a.api()
 		if err != nil {
 			return err
 		}
@@ -529,26 +515,18 @@ func addKafkaCommand(fs *flag.FlagSet) func(context.Context, *app, []string) err
 		}
 		return a.printSaved(where, map[string]any{"project_key_id": id, "kafka_username": res.Credentials.Username},
 			"Added Kafka user %q to key %s", res.Credentials.Username, id)
-	}
+	})
 }
 
-func addAPICommand(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+func addAPICommand(fs *flag.FlagSet) body {
 	var access accessFlags
 	fs.Var(&access.roles, "role", "a role, by name, key or id (repeat for more)")
 	fs.Var(&access.permissions, "permission", "a permission id, instead of roles (repeat for more)")
-	return func(ctx context.Context, a *app, args []string) error {
-		id, err := oneID(args)
-		if err != nil {
-			return err
-		}
+	return withKey(func(ctx context.Context, a *app, c *streamkap.Client, id string) error {
 		if len(access.roles) == 0 && len(access.permissions) == 0 {
 			return usageError("give --role or --permission")
 		}
 		roleIDs, err := a.roleIDs(ctx, access.roles)
-		if err != nil {
-			return err
-		}
-		c, err := a.api()
 		if err != nil {
 			return err
 		}
@@ -566,17 +544,13 @@ func addAPICommand(fs *flag.FlagSet) func(context.Context, *app, []string) error
 		}
 		return a.printSaved(where, map[string]any{"project_key_id": id, "api_client_id": res.NewAPICredentials.ClientID},
 			"Added API access to key %s (client %s)", id, res.NewAPICredentials.ClientID)
-	}
+	})
 }
 
-func rotateCommand(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+func rotateCommand(fs *flag.FlagSet) body {
 	var fromStdin bool
 	fs.BoolVar(&fromStdin, "password-stdin", false, "read the new password from stdin instead of generating one")
-	return func(ctx context.Context, a *app, args []string) error {
-		id, err := oneID(args)
-		if err != nil {
-			return err
-		}
+	return withKey(func(ctx context.Context, a *app, c *streamkap.Client, id string) error {
 		var password streamkap.Secret
 		if fromStdin {
 			line, err := readLine(a.stdin)
@@ -584,10 +558,6 @@ func rotateCommand(fs *flag.FlagSet) func(context.Context, *app, []string) error
 				return usageError("reading the password from stdin: %v", err)
 			}
 			password = streamkap.NewSecret(line)
-		}
-		c, err := a.api()
-		if err != nil {
-			return err
 		}
 		key, err := c.ProjectKeys.Get(ctx, id)
 		if err != nil {
@@ -607,46 +577,30 @@ func rotateCommand(fs *flag.FlagSet) func(context.Context, *app, []string) error
 		}
 		return a.printSaved(where, map[string]any{"project_key_id": id, "kafka_username": key.KafkaUsername},
 			"Rotated the password of Kafka user %q of key %s", key.KafkaUsername, id)
-	}
+	})
 }
 
-func setRolesCommand(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+func setRolesCommand(fs *flag.FlagSet) body {
 	var roles listFlag
 	fs.Var(&roles, "role", "a role, by name, key or id (repeat for more; at least one)")
-	return func(ctx context.Context, a *app, args []string) error {
-		id, err := oneID(args)
-		if err != nil {
-			return err
-		}
+	return withKey(func(ctx context.Context, a *app, c *streamkap.Client, id string) error {
 		if len(roles) == 0 {
 			return usageError("give at least one --role")
-		}
-		c, err := a.api()
-		if err != nil {
-			return err
 		}
 		res, err := c.ProjectKeys.SetRoles(ctx, id, roles)
 		if err != nil {
 			return err
 		}
 		return a.print(&res.ProjectKey, keysTable([]streamkap.ProjectKey{res.ProjectKey}))
-	}
+	})
 }
 
-func setToolsCommand(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+func setToolsCommand(fs *flag.FlagSet) body {
 	var tools toolFlags
 	tools.declare(fs, "profile")
 	tools.declareClears(fs, "profile")
-	return func(ctx context.Context, a *app, args []string) error {
-		id, err := oneID(args)
-		if err != nil {
-			return err
-		}
+	return withKey(func(ctx context.Context, a *app, c *streamkap.Client, id string) error {
 		scoping, err := tools.scoping("profile")
-		if err != nil {
-			return err
-		}
-		c, err := a.api()
 		if err != nil {
 			return err
 		}
@@ -655,24 +609,17 @@ func setToolsCommand(fs *flag.FlagSet) func(context.Context, *app, []string) err
 			return err
 		}
 		return a.print(&res.ProjectKey, keysTable([]streamkap.ProjectKey{res.ProjectKey}))
-	}
+	})
 }
 
-func rolesCommand(fs *flag.FlagSet) func(context.Context, *app, []string) error {
-	return func(ctx context.Context, a *app, args []string) error {
-		if err := noArgs(args); err != nil {
-			return err
-		}
-		c, err := a.api()
-		if err != nil {
-			return err
-		}
+func rolesCommand(fs *flag.FlagSet) body {
+	return withClient(func(ctx context.Context, a *app, c *streamkap.Client) error {
 		roles, err := c.Roles.List(ctx)
 		if err != nil {
 			return err
 		}
 		return a.print(roles, rolesTable(roles))
-	}
+	})
 }
 
 // fleetFlags are plan's and apply's.
@@ -713,7 +660,7 @@ func (f *fleetFlags) options() declarative.FleetOptions {
 	return declarative.FleetOptions{Concurrency: f.concurrency, Prune: f.prune, PrunePrefix: f.prefix}
 }
 
-func planCommand(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+func planCommand(fs *flag.FlagSet) body {
 	var fleet fleetFlags
 	fleet.declare(fs)
 	return func(ctx context.Context, a *app, args []string) error {
@@ -739,7 +686,7 @@ func planCommand(fs *flag.FlagSet) func(context.Context, *app, []string) error {
 	}
 }
 
-func applyCommand(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+func applyCommand(fs *flag.FlagSet) body {
 	var fleet fleetFlags
 	var secretsDir string
 	var allowReplace, dryRun bool
@@ -794,7 +741,7 @@ func applyCommand(fs *flag.FlagSet) func(context.Context, *app, []string) error 
 	}
 }
 
-func versionCommand(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+func versionCommand(fs *flag.FlagSet) body {
 	return func(_ context.Context, a *app, args []string) error {
 		if err := noArgs(args); err != nil {
 			return err

@@ -113,7 +113,7 @@ type command struct {
 	// flags, and needs them only when it turns out to receive one.
 	receivesSecret, mayReceiveSecret bool
 	// setup declares the command's own flags; run does the work.
-	setup func(fs *flag.FlagSet) func(ctx context.Context, a *app, args []string) error
+	setup func(fs *flag.FlagSet) body
 }
 
 // run runs one command line and returns the exit code.
