@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -88,6 +89,9 @@ type tokenSource interface {
 	// be valid (credentials, the current and earlier tokens), to be blanked
 	// from server text in errors.
 	secrets() []string
+	// generation changes whenever secrets may have: a cached redactor built
+	// for another generation is built again.
+	generation() uint64
 }
 
 // tokenError is how the transport reports a token it could not get; the
@@ -127,6 +131,7 @@ func (s staticToken) token(context.Context) (accessToken, error) { return s.tok,
 func (s staticToken) invalidate(accessToken) bool                { return false }
 func (s staticToken) describe() string                           { return "static token" }
 func (s staticToken) secrets() []string                          { return []string{s.tok.value.Reveal()} }
+func (s staticToken) generation() uint64                         { return 0 }
 
 // tokenCache holds the current token and makes sure that however many
 // goroutines find it missing or due for renewal, one exchange runs.
@@ -139,7 +144,10 @@ type tokenCache struct {
 	current  accessToken
 	previous []accessToken // replaced tokens, until they expire
 	inflight *tokenFetch
+	gen      atomic.Uint64 // bumped whenever the token or credentials change
 }
+
+func (c *tokenCache) generation() uint64 { return c.gen.Load() }
 
 // tokenFetch is one exchange in progress; waiters block on done. When the
 // last waiter gives up, the exchange is cancelled: no goroutine keeps
@@ -215,6 +223,7 @@ func (c *tokenCache) run(ctx context.Context, f *tokenFetch) {
 	if c.inflight == f {
 		c.inflight = nil
 	}
+	c.gen.Add(1) // a new token, or a credential file read again
 	c.mu.Unlock()
 	f.tok, f.err = tok, err
 	close(f.done)
@@ -244,6 +253,7 @@ func (c *tokenCache) invalidate(stale accessToken) bool {
 	if c.current.value == stale.value {
 		c.retire(c.current)
 		c.current = accessToken{}
+		c.gen.Add(1)
 	}
 	c.mu.Unlock()
 	return true

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,10 +28,12 @@ const BenchKeyJSON = `{"id":"pk-1","name":"ingest-bot","service_id":"svc-1","sta
 "kafka_proxy_endpoint":"kafka.streamkap.test:32400","schema_proxy_endpoint":null,"token_ttl_seconds":3600,
 "new_api_credentials":null,"new_kafka_credentials":null}`
 
-// BenchHandler answers every call with BenchKeyJSON after checking the bearer.
+// BenchHandler answers every call with BenchKeyJSON after checking the
+// bearer, with an X-Request-Id as the API sends.
 func BenchHandler() http.Handler {
 	body := []byte(BenchKeyJSON)
 	length := strconv.Itoa(len(body))
+	var n atomic.Uint64
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		if r.Header.Get("Authorization") != "Bearer "+BenchToken {
@@ -39,6 +42,7 @@ func BenchHandler() http.Handler {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Content-Length", length)
+		w.Header().Set("X-Request-Id", fmt.Sprintf("req-%016x", n.Add(1)))
 		_, _ = w.Write(body)
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -44,6 +45,7 @@ type clientWire struct {
 	tokens    tokenSource
 	buffers   sync.Pool // *[]byte for response bodies
 	gate      rateGate  // closed while the API asks the client to wait
+	redact    atomic.Pointer[cachedRedactor]
 }
 
 // NewClient builds a client from options. It does no I/O: credentials are

@@ -33,6 +33,17 @@ type redactor struct {
 	needles []string // every form of every secret, longest first
 }
 
+// with returns a redactor that also knows secrets.
+func (r redactor) with(secrets []string) redactor {
+	extra := newRedactor(secrets)
+	if len(extra.needles) == 0 {
+		return r
+	}
+	needles := append(slices.Clip(r.needles), extra.needles...)
+	slices.SortFunc(needles, func(a, b string) int { return len(b) - len(a) })
+	return redactor{needles: slices.Compact(needles)}
+}
+
 // newRedactor builds a redactor for the given plaintexts.
 func newRedactor(secrets ...[]string) redactor {
 	var needles []string
@@ -87,12 +98,45 @@ func (r redactor) text(s string) string {
 }
 
 // blank replaces every known secret in s with the placeholder. Matching
-// ignores ASCII case: hosts and some encoders fold it.
+// ignores ASCII case: hosts and some encoders fold it. Text without any
+// secret (the common case: a request id, a detail) costs no allocation.
 func (r redactor) blank(s string) string {
 	for _, needle := range r.needles {
-		s = replaceFold(s, needle, redacted)
+		if indexFold(s, needle) >= 0 {
+			s = replaceFold(s, needle, redacted)
+		}
 	}
 	return s
+}
+
+// indexFold is the index of needle (already lowercase) in s, ignoring
+// ASCII case, or -1. It allocates nothing.
+func indexFold(s, needle string) int {
+	n := len(needle)
+	if n == 0 || n > len(s) {
+		return -1
+	}
+	first := needle[0]
+	for i := 0; i+n <= len(s); i++ {
+		if lowerByte(s[i]) != first {
+			continue
+		}
+		j := 1
+		for j < n && lowerByte(s[i+j]) == needle[j] {
+			j++
+		}
+		if j == n {
+			return i
+		}
+	}
+	return -1
+}
+
+func lowerByte(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + ('a' - 'A')
+	}
+	return c
 }
 
 // replaceFold replaces every ASCII-case-insensitive occurrence of needle
@@ -131,6 +175,28 @@ func asciiLower(s string) string {
 // the redactor's sight.
 func (r redactor) snippet(body []byte) string {
 	return escapeControls(foldAndCut(r.blank(string(body)), maxSnippetRunes))
+}
+
+// short cleans a short header value (a request id): like snippet, but a
+// value that needs nothing done is returned as it is, without allocating.
+func (r redactor) short(v string) string {
+	if len(v) <= maxSnippetRunes && isPlain(v) {
+		if blanked := r.blank(v); blanked == v {
+			return v
+		}
+	}
+	return r.snippet([]byte(v))
+}
+
+// isPlain reports whether v is printable ASCII without spaces: nothing to
+// fold, cut or escape.
+func isPlain(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if v[i] <= ' ' || v[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // json redacts a JSON value. It redacts the decoded strings, keys

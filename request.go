@@ -168,7 +168,7 @@ func (c *Client) exchange(ctx context.Context, cl *call) (status int, requestID 
 	defer resp.Body.Close()
 	requestID = resp.Header.Get("X-Request-Id")
 	if requestID != "" {
-		requestID = c.redactorFor(st).snippet([]byte(requestID))
+		requestID = c.redactorFor(st).short(requestID)
 	}
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
@@ -183,7 +183,30 @@ func (c *Client) exchange(ctx context.Context, cl *call) (status int, requestID 
 // redactorFor knows every secret the client holds that may still be valid
 // and every secret the call carries.
 func (c *Client) redactorFor(st *callState) redactor {
-	return newRedactor(c.wire().tokens.secrets(), st.call.secrets)
+	r := c.wire().redactor()
+	if len(st.call.secrets) > 0 {
+		r = r.with(st.call.secrets)
+	}
+	return r
+}
+
+// redactor is the client's redactor, built again only when the secrets
+// the client holds have changed (a renewed token, a rotated credential
+// file), so that cleaning a request id costs no allocation.
+func (w *clientWire) redactor() redactor {
+	gen := w.tokens.generation()
+	if cached := w.redact.Load(); cached != nil && cached.generation == gen {
+		return cached.r
+	}
+	r := newRedactor(w.tokens.secrets())
+	w.redact.Store(&cachedRedactor{generation: gen, r: r})
+	return r
+}
+
+// cachedRedactor is a redactor and the generation of secrets it knows.
+type cachedRedactor struct {
+	generation uint64
+	r          redactor
 }
 
 // leavesOutcomeOpen reports whether an answer with this status leaves open
