@@ -282,16 +282,24 @@ func FuzzRedactor(f *testing.F) {
 		}
 		r := newRedactor([]string{secret})
 		for _, in := range []string{text, text + secret + text, secret + strings.ToUpper(secret)} {
-			out := r.text(in)
-			if strings.Contains(asciiLower(out), asciiLower(secret)) {
-				t.Fatalf("the secret survived: %q -> %q", in, out)
-			}
-			if strings.ContainsFunc(out, isControl) {
-				t.Fatalf("a control character survived: %q", out)
-			}
-			if !utf8.ValidString(out) {
-				t.Fatalf("invalid UTF-8 survived: %q", out)
+			for _, out := range []string{r.text(in), r.snippet([]byte(in)), r.short(in)} {
+				checkRedacted(t, in, out, secret)
 			}
 		}
 	})
+}
+
+// checkRedacted fails t if out, the redacted form of in, holds the secret
+// in any ASCII case, a control character or invalid UTF-8.
+func checkRedacted(t *testing.T, in, out, secret string) {
+	t.Helper()
+	if strings.Contains(asciiLower(out), asciiLower(secret)) {
+		t.Fatalf("the secret survived: %q -> %q", in, out)
+	}
+	if strings.ContainsFunc(out, isControl) {
+		t.Fatalf("a control character survived: %q", out)
+	}
+	if !utf8.ValidString(out) {
+		t.Fatalf("invalid UTF-8 survived: %q", out)
+	}
 }

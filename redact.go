@@ -92,9 +92,16 @@ func base64Cores(secret string) []string {
 	return out
 }
 
-// text redacts s and escapes its control characters.
+// text redacts s and escapes its control characters. An escape such as
+// \xda adds letters that can complete a secret with the text beside it, so
+// escaped text is redacted once more.
 func (r redactor) text(s string) string {
-	return escapeControls(r.blank(s))
+	blanked := r.blank(s)
+	escaped := escapeControls(blanked)
+	if escaped != blanked {
+		escaped = r.blank(escaped)
+	}
+	return escaped
 }
 
 // blank replaces every known secret in s with the placeholder. Matching
@@ -171,10 +178,10 @@ func asciiLower(s string) string {
 }
 
 // snippet returns the start of a body as one printable line: redacted
-// first, then folded and cut, so that neither can split a secret out of
-// the redactor's sight.
+// first, so that the cut cannot split a secret out of the redactor's
+// sight, and again after folding, which can join a secret's pieces.
 func (r redactor) snippet(body []byte) string {
-	return escapeControls(foldAndCut(r.blank(string(body)), maxSnippetRunes))
+	return r.text(foldAndCut(r.blank(string(body)), maxSnippetRunes))
 }
 
 // short cleans a short header value (a request id): like snippet, but a
