@@ -637,6 +637,24 @@ func (f *fleetFlags) declare(fs *flag.FlagSet) {
 	fs.IntVar(&f.concurrency, "concurrency", declarative.DefaultConcurrency, "how many keys to work on at once")
 }
 
+// prepare checks the arguments, reads the spec file and builds the
+// client, in that order: a bad flag or spec is reported before any
+// credential is looked for.
+func (f *fleetFlags) prepare(a *app, args []string) ([]declarative.KeySpec, *streamkap.Client, error) {
+	if err := noArgs(args); err != nil {
+		return nil, nil, err
+	}
+	specs, err := f.load()
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := a.api()
+	if err != nil {
+		return nil, nil, err
+	}
+	return specs, c, nil
+}
+
 // load reads the spec file.
 func (f *fleetFlags) load() ([]declarative.KeySpec, error) {
 	if f.file == "" {
@@ -664,25 +682,12 @@ func planCommand(fs *flag.FlagSet) body {
 	var fleet fleetFlags
 	fleet.declare(fs)
 	return func(ctx context.Context, a *app, args []string) error {
-		if err := noArgs(args); err != nil {
-			return err
-		}
-		specs, err := fleet.load()
-		if err != nil {
-			return err
-		}
-		c, err := a.api()
+		specs, c, err := fleet.prepare(a, args)
 		if err != nil {
 			return err
 		}
 		res, err := declarative.PlanFleet(ctx, c, specs, fleet.options())
-		if res == nil {
-			return err
-		}
-		if perr := a.printFleet(res, true); perr != nil {
-			return perr
-		}
-		return err
+		return a.reportFleet(res, err, true)
 	}
 }
 
@@ -695,14 +700,7 @@ func applyCommand(fs *flag.FlagSet) body {
 	fs.BoolVar(&allowReplace, "allow-replace", false, "delete and create again the keys no update can bring to their spec")
 	fs.BoolVar(&dryRun, "dry-run", false, "plan only: send no write")
 	return func(ctx context.Context, a *app, args []string) error {
-		if err := noArgs(args); err != nil {
-			return err
-		}
-		specs, err := fleet.load()
-		if err != nil {
-			return err
-		}
-		c, err := a.api()
+		specs, c, err := fleet.prepare(a, args)
 		if err != nil {
 			return err
 		}
@@ -728,16 +726,10 @@ func applyCommand(fs *flag.FlagSet) body {
 		}
 		opts.Progress = func(done, total int) { a.progress("applied %d of %d keys", done, total) }
 		res, err := declarative.ApplyFleet(ctx, c, specs, opts)
-		if opts.Progress != nil && res != nil && len(res.Keys)+len(res.Pruned) > 0 {
+		if res != nil && len(res.Keys)+len(res.Pruned) > 0 {
 			a.progressDone()
 		}
-		if res == nil {
-			return err
-		}
-		if perr := a.printFleet(res, dryRun); perr != nil {
-			return perr
-		}
-		return err
+		return a.reportFleet(res, err, dryRun)
 	}
 }
 

@@ -192,6 +192,18 @@ func statusTable(id, status string) func(io.Writer) {
 	return func(w io.Writer) { fmt.Fprintf(w, "%s\t%s\n", id, status) }
 }
 
+// reportFleet prints what a fleet run did, even when it failed part-way
+// (res is nil only when nothing was done), and returns the run's error.
+func (a *app) reportFleet(res *declarative.FleetResult, runErr error, planOnly bool) error {
+	if res == nil {
+		return runErr
+	}
+	if err := a.printFleet(res, planOnly); err != nil {
+		return err
+	}
+	return runErr
+}
+
 // printFleet writes a fleet's plans (a plan, or a dry run) or results.
 func (a *app) printFleet(res *declarative.FleetResult, planOnly bool) error {
 	if a.output == "json" {
