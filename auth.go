@@ -144,6 +144,8 @@ type tokenCache struct {
 	current  accessToken
 	previous []accessToken // replaced tokens, until they expire
 	inflight *tokenFetch
+	started  uint64        // fetches started so far: each fetch's seq
+	shown    uint64        // the seq of the fetch whose token is current
 	gen      atomic.Uint64 // bumped whenever the token or credentials change
 }
 
@@ -155,7 +157,8 @@ func (c *tokenCache) generation() uint64 { return c.gen.Load() }
 type tokenFetch struct {
 	done    chan struct{}
 	cancel  context.CancelFunc
-	waiters int // guarded by tokenCache.mu
+	seq     uint64 // order of start: a later fetch's token wins
+	waiters int    // guarded by tokenCache.mu
 	tok     accessToken
 	err     error
 }
@@ -188,7 +191,8 @@ func (c *tokenCache) token(ctx context.Context) (accessToken, error) {
 	f := c.inflight
 	if f == nil {
 		fetchCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tokenFetchTimeout)
-		f = &tokenFetch{done: make(chan struct{}), cancel: cancel}
+		c.started++
+		f = &tokenFetch{done: make(chan struct{}), cancel: cancel, seq: c.started}
 		c.inflight = f
 		go c.run(fetchCtx, f)
 	}
@@ -201,11 +205,13 @@ func (c *tokenCache) token(ctx context.Context) (accessToken, error) {
 	case <-ctx.Done():
 		c.mu.Lock()
 		f.waiters--
-		if f.waiters == 0 && c.inflight == f {
+		if f.waiters == 0 {
 			// Nobody is waiting any more: stop the exchange, and let the
 			// next caller start a fresh one rather than join a dying one.
 			f.cancel()
-			c.inflight = nil
+			if c.inflight == f {
+				c.inflight = nil
+			}
 		}
 		c.mu.Unlock()
 		return accessToken{}, ctx.Err()
@@ -216,9 +222,11 @@ func (c *tokenCache) run(ctx context.Context, f *tokenFetch) {
 	defer f.cancel()
 	tok, err := c.fetch(ctx)
 	c.mu.Lock()
-	if err == nil {
+	if err == nil && f.seq > c.shown {
+		// A fetch detached by invalidate may end after the one that
+		// replaced it; its token, possibly revoked, must not win.
 		c.retire(c.current)
-		c.current = tok
+		c.current, c.shown = tok, f.seq
 	}
 	if c.inflight == f {
 		c.inflight = nil
@@ -248,11 +256,17 @@ func (c *tokenCache) retire(old accessToken) {
 	}
 }
 
+// invalidate drops a token the API refused, so that the next call to
+// token fetches another. A renewal already in flight when the refused
+// token was still current started before the refusal, maybe before the
+// revocation that caused it, so it is detached: its token could be just as
+// dead. Its waiters still get it; the next caller starts a fresh exchange.
 func (c *tokenCache) invalidate(stale accessToken) bool {
 	c.mu.Lock()
 	if c.current.value == stale.value {
 		c.retire(c.current)
 		c.current = accessToken{}
+		c.inflight = nil
 		c.gen.Add(1)
 	}
 	c.mu.Unlock()
