@@ -6,7 +6,9 @@ package streamkap
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -189,27 +191,40 @@ func BenchmarkCancelDuringSlowBody(b *testing.B) {
 	b.ReportMetric(float64(total.Microseconds())/float64(b.N), "µs-to-return")
 }
 
+// TestOneClientSharedByManyGoroutines: 64 goroutines share one client
+// while their keys answer 503, tokens run out and the server revokes every
+// token now and then. No call fails, every update is applied once, and the
+// exchanges stay single flight. The client's promise is one renewal and
+// one replay per attempt, so a revocation waits until every goroutine has
+// finished a call that began after the previous one: however slow the
+// machine, no call meets two revocations (that would be an auth outage,
+// which the client reports rather than rides out).
 func TestOneClientSharedByManyGoroutines(t *testing.T) {
 	t.Parallel()
-	const goroutines, callsEach = 64, 12
-	var exchanges, patches atomic.Int32
-	var expired atomic.Bool
+	// Each goroutine makes at least minCalls calls, and goes on until the
+	// server has revoked tokens minRevocations times and tokens have had
+	// to be renewed for age: a fast machine runs longer, not less.
+	const goroutines, minCalls, minRevocations = 64, 12, 3
+	const tokenLife = 200 * time.Millisecond
+	var exchanges, patches, updates atomic.Int32
 	var mu sync.Mutex
-	tokens := map[string]time.Time{} // token -> expiry
+	tokens := map[string]time.Time{} // token -> issued
 	failures := map[string]int{}     // path -> 503s still to send
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/auth/access-token" {
 			n := exchanges.Add(1)
 			tok := plantedTokenPrefix + string(rune('a'+n%26)) + time.Now().Format("150405.000000000")
 			mu.Lock()
-			tokens[tok] = time.Now().Add(400 * time.Millisecond)
+			tokens[tok] = time.Now()
 			mu.Unlock()
-			_, _ = io.WriteString(w, `{"accessToken":"`+tok+`","expiresIn":0.4}`)
+			_, _ = fmt.Fprintf(w, `{"accessToken":%q,"expiresIn":%g}`, tok, tokenLife.Seconds())
 			return
 		}
 		mu.Lock()
-		expiry, known := tokens[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
-		valid := known && time.Now().Before(expiry) && !expired.Load()
+		issued, known := tokens[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
+		// Tokens are honoured a little past the life announced, as servers
+		// allow for clock skew: the client must renew before that.
+		valid := known && time.Since(issued) < 2*tokenLife
 		fail := failures[r.URL.Path]
 		if valid && fail > 0 {
 			failures[r.URL.Path] = fail - 1
@@ -233,10 +248,22 @@ func TestOneClientSharedByManyGoroutines(t *testing.T) {
 		WithRetryWait(time.Millisecond, 5*time.Millisecond), WithMaxAttempts(6))
 	require.NoError(t, err)
 
-	// Every goroutine's key answers 503 twice; tokens expire every 400 ms
-	// and are revoked now and then on top.
+	// Every goroutine's key answers 503 twice.
 	for g := range goroutines {
 		failures["/project-keys/pk-"+string(rune('A'+g%26))+string(rune('a'+g/26))] = 2
+	}
+	// revocations counts the revocations so far; settled[g] is the count
+	// when goroutine g's latest finished call began (the maximum once it
+	// is done, so that it never holds a revocation back).
+	var revocations atomic.Int32
+	settled := make([]atomic.Int32, goroutines)
+	allSettled := func(n int32) bool {
+		for g := range settled {
+			if settled[g].Load() < n {
+				return false
+			}
+		}
+		return true
 	}
 	stop := make(chan struct{})
 	var revoker sync.WaitGroup
@@ -245,13 +272,18 @@ func TestOneClientSharedByManyGoroutines(t *testing.T) {
 			select {
 			case <-stop:
 				return
-			case <-time.After(150 * time.Millisecond):
-				expired.Store(true)
-				time.Sleep(time.Millisecond)
-				mu.Lock()
-				tokens = map[string]time.Time{}
-				mu.Unlock()
-				expired.Store(false)
+			case <-time.After(250 * time.Millisecond): // longer than a token lives before renewal
+			}
+			mu.Lock()
+			tokens = map[string]time.Time{}
+			mu.Unlock()
+			n := revocations.Add(1)
+			for !allSettled(n) {
+				select {
+				case <-stop:
+					return
+				case <-time.After(time.Millisecond):
+				}
 			}
 		}
 	})
@@ -259,16 +291,21 @@ func TestOneClientSharedByManyGoroutines(t *testing.T) {
 	var wg sync.WaitGroup
 	var failed atomic.Int32
 	start := time.Now()
+	enough := func() bool { return revocations.Load() >= minRevocations && time.Since(start) > 2*tokenLife }
 	for g := range goroutines {
 		wg.Go(func() {
+			defer settled[g].Store(math.MaxInt32)
 			id := "pk-" + string(rune('A'+g%26)) + string(rune('a'+g/26))
-			for i := range callsEach {
+			for i := 0; i < minCalls || !enough(); i++ {
+				began := revocations.Load()
 				var err error
 				if i%2 == 0 {
 					_, err = c.ProjectKeys.Get(context.Background(), id)
 				} else {
+					updates.Add(1)
 					_, err = c.ProjectKeys.Update(context.Background(), id, UpdateProjectKeyParams{Name: Value("n")})
 				}
+				settled[g].Store(began)
 				if err != nil {
 					failed.Add(1)
 					t.Errorf("goroutine %d call %d: %v", g, i, err)
@@ -281,9 +318,10 @@ func TestOneClientSharedByManyGoroutines(t *testing.T) {
 	revoker.Wait()
 	elapsed := time.Since(start)
 	assert.Zero(t, failed.Load())
-	assert.EqualValues(t, goroutines*callsEach/2, patches.Load(), "every update applied once")
+	assert.Equal(t, updates.Load(), patches.Load(), "every update applied once")
+	assert.GreaterOrEqual(t, revocations.Load(), int32(minRevocations))
 	// Single flight: one exchange per renewal or revocation, not one per goroutine.
-	maxExchanges := int32(elapsed/(100*time.Millisecond)) + int32(elapsed/(150*time.Millisecond)) + 4
+	maxExchanges := int32(elapsed/(tokenLife/4*3)) + revocations.Load() + 4
 	assert.LessOrEqual(t, exchanges.Load(), maxExchanges, "%d exchanges in %v", exchanges.Load(), elapsed)
-	t.Logf("%d goroutines × %d calls in %v: %d token exchanges", goroutines, callsEach, elapsed, exchanges.Load())
+	t.Logf("%d goroutines, %d updates in %v: %d revocations, %d token exchanges", goroutines, updates.Load(), elapsed, revocations.Load(), exchanges.Load())
 }
