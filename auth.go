@@ -144,8 +144,6 @@ type tokenCache struct {
 	current  accessToken
 	previous []accessToken // replaced tokens, until they expire
 	inflight *tokenFetch
-	started  uint64        // fetches started so far: each fetch's seq
-	shown    uint64        // the seq of the fetch whose token is current
 	gen      atomic.Uint64 // bumped whenever the token or credentials change
 }
 
@@ -157,10 +155,13 @@ func (c *tokenCache) generation() uint64 { return c.gen.Load() }
 type tokenFetch struct {
 	done    chan struct{}
 	cancel  context.CancelFunc
-	seq     uint64 // order of start: a later fetch's token wins
-	waiters int    // guarded by tokenCache.mu
-	tok     accessToken
-	err     error
+	waiters int // guarded by tokenCache.mu
+	// detached is set, under tokenCache.mu, when the fetch stops being the
+	// cache's: abandoned by its waiters, or started before a refusal. Its
+	// token never becomes current, so only the newest exchange's can.
+	detached bool
+	tok      accessToken
+	err      error
 }
 
 func (c *tokenCache) describe() string { return "exchanged token (" + c.kind + ")" }
@@ -191,8 +192,7 @@ func (c *tokenCache) token(ctx context.Context) (accessToken, error) {
 	f := c.inflight
 	if f == nil {
 		fetchCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tokenFetchTimeout)
-		c.started++
-		f = &tokenFetch{done: make(chan struct{}), cancel: cancel, seq: c.started}
+		f = &tokenFetch{done: make(chan struct{}), cancel: cancel}
 		c.inflight = f
 		go c.run(fetchCtx, f)
 	}
@@ -209,9 +209,7 @@ func (c *tokenCache) token(ctx context.Context) (accessToken, error) {
 			// Nobody is waiting any more: stop the exchange, and let the
 			// next caller start a fresh one rather than join a dying one.
 			f.cancel()
-			if c.inflight == f {
-				c.inflight = nil
-			}
+			c.detach(f)
 		}
 		c.mu.Unlock()
 		return accessToken{}, ctx.Err()
@@ -222,15 +220,11 @@ func (c *tokenCache) run(ctx context.Context, f *tokenFetch) {
 	defer f.cancel()
 	tok, err := c.fetch(ctx)
 	c.mu.Lock()
-	if err == nil && f.seq > c.shown {
-		// A fetch detached by invalidate may end after the one that
-		// replaced it; its token, possibly revoked, must not win.
+	if err == nil && !f.detached {
 		c.retire(c.current)
-		c.current, c.shown = tok, f.seq
+		c.current = tok
 	}
-	if c.inflight == f {
-		c.inflight = nil
-	}
+	c.detach(f)
 	c.gen.Add(1) // a new token, or a credential file read again
 	c.mu.Unlock()
 	f.tok, f.err = tok, err
@@ -266,11 +260,21 @@ func (c *tokenCache) invalidate(stale accessToken) bool {
 	if c.current.value == stale.value {
 		c.retire(c.current)
 		c.current = accessToken{}
-		c.inflight = nil
+		if c.inflight != nil {
+			c.detach(c.inflight)
+		}
 		c.gen.Add(1)
 	}
 	c.mu.Unlock()
 	return true
+}
+
+// detach makes f no longer the cache's fetch. The caller holds c.mu.
+func (c *tokenCache) detach(f *tokenFetch) {
+	f.detached = true
+	if c.inflight == f {
+		c.inflight = nil
+	}
 }
 
 // exchanger trades client credentials for a token at POST /auth/access-token.

@@ -364,74 +364,94 @@ func TestBearerGoesOnlyToTheConfiguredHost(t *testing.T) {
 // for age was in flight when the server revoked every token, so the token
 // it brings may be revoked too. A call refused with the old token must
 // renew with an exchange that starts after its refusal, and the older
-// exchange, ending last, must not replace the newer token.
+// exchange's token must never become current, whichever ends first.
 func TestARefusedCallDoesNotJoinARenewalStartedBeforeItsRefusal(t *testing.T) {
 	t.Parallel()
-	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t)
-		var mu sync.Mutex
-		valid := map[string]bool{}
-		releaseAgeRenewal, releaseHeld := make(chan struct{}), make(chan struct{})
-		issue := func(req *http.Request) (*http.Response, error) {
-			resp, err := h.tokenResponder(4)(req) // renewed for age after 3 s
-			mu.Lock()
-			valid[fmt.Sprintf("Bearer %s%d", plantedTokenPrefix, h.exchanges.Load())] = true
-			mu.Unlock()
-			return resp, err
-		}
-		h.onToken(issue, func(req *http.Request) (*http.Response, error) {
-			resp, err := issue(req)
-			<-releaseAgeRenewal // issued; the answer is still on its way
-			return resp, err
-		}, issue)
-		checked := func(req *http.Request) (*http.Response, error) {
-			mu.Lock()
-			ok := valid[req.Header.Get("Authorization")]
-			mu.Unlock()
-			if !ok {
-				return jsonResponder(401, `{"detail":"Token has expired"}`)(req)
-			}
-			return jsonResponder(200, keyJSON("pk"))(req)
-		}
-		h.on(http.MethodGet, "/project-keys/pk-warm", checked)
-		h.on(http.MethodGet, "/project-keys/pk-other", checked)
-		h.on(http.MethodGet, "/project-keys/pk-held", func(req *http.Request) (*http.Response, error) {
-			<-releaseHeld
-			return checked(req)
-		}, checked)
-		get := func(id string) error {
-			_, err := h.c.ProjectKeys.Get(context.Background(), id)
-			return err
-		}
+	for _, ageRenewalEndsFirst := range []bool{false, true} {
+		t.Run(fmt.Sprintf("age renewal ends first: %v", ageRenewalEndsFirst), func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				testRefusalDuringAgeRenewal(t, ageRenewalEndsFirst)
+			})
+		})
+	}
+}
 
-		require.NoError(t, get("pk-warm")) // token 1
-		var wg sync.WaitGroup
-		var held, other error
-		wg.Go(func() { held = get("pk-held") }) // sent with token 1, held by the server
-		synctest.Wait()
-		time.Sleep(3 * time.Second)               // token 1 is due for renewal
-		wg.Go(func() { other = get("pk-other") }) // starts the renewal: token 2
-		synctest.Wait()
+func testRefusalDuringAgeRenewal(t *testing.T, ageRenewalEndsFirst bool) {
+	h := newHarness(t)
+	var mu sync.Mutex
+	valid := map[string]bool{}
+	issue := func(req *http.Request) (*http.Response, error) {
+		resp, err := h.tokenResponder(4)(req) // renewed for age after 3 s
 		mu.Lock()
-		clear(valid) // the server revokes tokens 1 and 2
+		valid[fmt.Sprintf("Bearer %s%d", plantedTokenPrefix, h.exchanges.Load())] = true
 		mu.Unlock()
-		close(releaseHeld) // the held call is refused
+		return resp, err
+	}
+	// issueHeld issues a token, then holds its answer until release closes.
+	issueHeld := func(release chan struct{}) httpmock.Responder {
+		return func(req *http.Request) (*http.Response, error) {
+			resp, err := issue(req)
+			<-release
+			return resp, err
+		}
+	}
+	releaseAgeRenewal, releaseFresh, releaseHeld := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	h.onToken(issue, issueHeld(releaseAgeRenewal), issueHeld(releaseFresh), issue)
+	checked := func(req *http.Request) (*http.Response, error) {
+		mu.Lock()
+		ok := valid[req.Header.Get("Authorization")]
+		mu.Unlock()
+		if !ok {
+			return jsonResponder(401, `{"detail":"Token has expired"}`)(req)
+		}
+		return jsonResponder(200, keyJSON("pk"))(req)
+	}
+	h.on(http.MethodGet, "/project-keys/pk-warm", checked)
+	h.on(http.MethodGet, "/project-keys/pk-other", checked)
+	h.on(http.MethodGet, "/project-keys/pk-held", func(req *http.Request) (*http.Response, error) {
+		<-releaseHeld
+		return checked(req)
+	}, checked)
+	get := func(id string) error {
+		_, err := h.c.ProjectKeys.Get(context.Background(), id)
+		return err
+	}
+
+	require.NoError(t, get("pk-warm")) // token 1
+	var wg sync.WaitGroup
+	var held, other error
+	wg.Go(func() { held = get("pk-held") }) // sent with token 1, held by the server
+	synctest.Wait()
+	time.Sleep(3 * time.Second)               // token 1 is due for renewal
+	wg.Go(func() { other = get("pk-other") }) // starts the age renewal: token 2
+	synctest.Wait()
+	mu.Lock()
+	clear(valid) // the server revokes tokens 1 and 2
+	mu.Unlock()
+	close(releaseHeld) // the held call is refused and renews: token 3
+	synctest.Wait()
+	if ageRenewalEndsFirst {
+		close(releaseAgeRenewal)
+		synctest.Wait()
+		close(releaseFresh)
+	} else {
+		close(releaseFresh)
 		synctest.Wait()
 		close(releaseAgeRenewal)
-		wg.Wait()
+	}
+	wg.Wait()
 
-		require.NoError(t, held, "renewed with an exchange of its own (token 3), not the age renewal's token 2")
-		require.NoError(t, other, "refused with token 2, renewed once")
-		sentWith := func(r wireRequest) string { return r.Header.Get("Authorization") }
-		heldRequests := h.sent(http.MethodGet, "/project-keys/pk-held")
-		require.Len(t, heldRequests, 2)
-		assert.Equal(t, "Bearer "+plantedTokenPrefix+"1", sentWith(heldRequests[0]))
-		assert.Equal(t, "Bearer "+plantedTokenPrefix+"3", sentWith(heldRequests[1]))
-		assert.EqualValues(t, 3, h.exchanges.Load())
+	require.NoError(t, held, "renewed with an exchange of its own (token 3), not the age renewal's token 2")
+	require.NoError(t, other, "refused with token 2, renewed once")
+	sentWith := func(r wireRequest) string { return r.Header.Get("Authorization") }
+	heldRequests := h.sent(http.MethodGet, "/project-keys/pk-held")
+	require.Len(t, heldRequests, 2)
+	assert.Equal(t, "Bearer "+plantedTokenPrefix+"1", sentWith(heldRequests[0]))
+	assert.Equal(t, "Bearer "+plantedTokenPrefix+"3", sentWith(heldRequests[1]))
 
-		require.NoError(t, get("pk-warm"))
-		warm := h.sent(http.MethodGet, "/project-keys/pk-warm")
-		assert.Equal(t, "Bearer "+plantedTokenPrefix+"3", sentWith(warm[len(warm)-1]), "the older exchange, ending last, did not win")
-		assert.EqualValues(t, 3, h.exchanges.Load())
-	})
+	require.NoError(t, get("pk-warm"))
+	warm := h.sent(http.MethodGet, "/project-keys/pk-warm")
+	assert.Equal(t, "Bearer "+plantedTokenPrefix+"3", sentWith(warm[len(warm)-1]), "the age renewal's token never became current")
+	assert.EqualValues(t, 3, h.exchanges.Load())
 }
