@@ -364,9 +364,9 @@ const (
 // readBody appends the body to buf, and fails once it is longer than
 // limit. It grows buf in steps of four, never past limit+1 bytes (the one
 // byte that proves a body too large), and to exactly the announced length
-// when there is one: a capped read never holds more than 1.5 times its
-// cap, even while it copies, and allocates less than twice it in all. A
-// buffer it outgrows is wiped: it may hold a secret.
+// when there is one, so that a capped read allocates less than twice its
+// cap in all, where doubling would reach three times. A buffer it
+// outgrows is wiped: it may hold a secret.
 func readBody(body io.Reader, limit int64, buf []byte, announced int64) ([]byte, error) {
 	if announced > 0 && announced <= limit && int64(cap(buf)) <= announced {
 		buf = grow(buf, int(announced)+1)
