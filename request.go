@@ -417,11 +417,10 @@ func (w *clientWire) getBuffer() *[]byte {
 // putBuffer wipes a body buffer (bodies may hold shown-once secrets) and
 // keeps it for another call, unless it is rare and large.
 func (w *clientWire) putBuffer(b *[]byte) {
+	clear((*b)[:cap(*b)])
 	if cap(*b) > 1<<20 {
-		clear(*b)
 		return
 	}
-	clear((*b)[:cap(*b)])
 	*b = (*b)[:0]
 	w.buffers.Put(b)
 }
