@@ -109,7 +109,7 @@ func (a *applier) apply(ctx context.Context, spec *KeySpec, p *KeyPlan, res *Res
 	case len(p.ReplaceReasons) > 0 && !a.opts.AllowReplace:
 		res.fail(&ReplaceRequiredError{Plan: p})
 		return
-	case p.issuesSecret() && a.opts.Sink == nil:
+	case len(p.ShownOnce()) > 0 && a.opts.Sink == nil:
 		res.fail(ErrNoSink)
 		return
 	}
@@ -241,11 +241,7 @@ func (a *applier) create(ctx context.Context, spec *KeySpec, password streamkap.
 	case len(found) == 0:
 		return "", err // not created
 	case len(found) > 1:
-		ids := make([]string, len(found))
-		for i, k := range found {
-			ids[i] = k.ID
-		}
-		return "", &AmbiguousNameError{Name: spec.Name, KeyIDs: ids}
+		return "", ambiguousName(spec.Name, found)
 	}
 	key := found[0]
 	if params.KafkaConfig != nil && key.HasKafkaAccess() {

@@ -174,12 +174,18 @@ func TestPlanActions(t *testing.T) {
 			Kafka: streamkap.NullableValue(declarative.KafkaSpec{Username: "both"})},
 			[]declarative.ActionKind{declarative.ActionDelete, declarative.ActionCreate}, []string{"kafka.username"}},
 	}
+	api, kafka := declarative.SecretAPIClientSecret, declarative.SecretKafkaPassword
+	shownOnce := map[string][]string{
+		"create": {api}, "add Kafka access": {kafka}, "add API access": {api}, "all together": {api},
+		"replace: a new Kafka username": {kafka}, "replace: no API access wanted": {kafka},
+	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			srv.ResetRequests()
 			p, err := declarative.Plan(ctx, client, tc.spec)
 			require.NoError(t, err)
 			assert.Equal(t, tc.kinds, kinds(p))
+			assert.Equal(t, shownOnce[tc.name], p.ShownOnce())
 			if len(p.Actions) > 0 && tc.change != nil {
 				var fields []string
 				for _, c := range p.Actions[len(p.Actions)-1].Changes {

@@ -77,14 +77,15 @@ func (p *KeyPlan) NoChanges() bool { return len(p.Actions) == 0 }
 // Writes is how many writes the plan sends.
 func (p *KeyPlan) Writes() int { return len(p.Actions) }
 
-// issuesSecret reports whether any action issues a shown-once secret.
-func (p *KeyPlan) issuesSecret() bool {
+// ShownOnce lists the shown-once secrets the plan's actions issue, in
+// order ([SecretAPIClientSecret], [SecretKafkaPassword]); Apply refuses a
+// plan that issues any without a secret sink.
+func (p *KeyPlan) ShownOnce() []string {
+	var out []string
 	for _, a := range p.Actions {
-		if len(a.ShownOnce) > 0 {
-			return true
-		}
+		out = append(out, a.ShownOnce...)
 	}
-	return false
+	return out
 }
 
 // current is what the server holds for the key a spec names.
@@ -131,11 +132,7 @@ func readDetail(ctx context.Context, client *streamkap.Client, spec *KeySpec, na
 		return current{}, nil
 	case 1:
 	default:
-		ids := make([]string, len(named))
-		for i, k := range named {
-			ids[i] = k.ID
-		}
-		return current{}, &AmbiguousNameError{Name: spec.Name, KeyIDs: ids}
+		return current{}, ambiguousName(spec.Name, named)
 	}
 	cur := current{key: &named[0]}
 	if spec.needsDetail() && cur.key.HasKafkaAccess() {
@@ -381,6 +378,14 @@ func (e *AmbiguousNameError) Error() string {
 
 // Is matches streamkap.ErrConflict.
 func (e *AmbiguousNameError) Is(target error) bool { return target == streamkap.ErrConflict }
+
+func ambiguousName(name string, keys []streamkap.ProjectKey) *AmbiguousNameError {
+	ids := make([]string, len(keys))
+	for i, k := range keys {
+		ids[i] = k.ID
+	}
+	return &AmbiguousNameError{Name: name, KeyIDs: ids}
+}
 
 // ReplaceRequiredError reports a key that only a replacement (delete, then
 // create) can bring to its spec, when replacing was not allowed. Plan

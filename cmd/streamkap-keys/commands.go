@@ -716,11 +716,9 @@ func applyCommand(fs *flag.FlagSet) body {
 				return err
 			}
 			for _, p := range plan.Plans() {
-				for _, action := range p.Actions {
-					if len(action.ShownOnce) > 0 {
-						return usageError("key %q would receive a secret shown once (%s): give --secrets-dir; nothing was sent",
-							p.Name, strings.Join(action.ShownOnce, ", "))
-					}
+				if secrets := p.ShownOnce(); len(secrets) > 0 {
+					return usageError("key %q would receive a secret shown once (%s): give --secrets-dir; nothing was sent",
+						p.Name, strings.Join(secrets, ", "))
 				}
 			}
 		}
