@@ -14,13 +14,16 @@ import (
 // are a few kilobytes.
 const maxCredentialFileBytes = 1 << 20
 
+// CredentialFileType is the Type of a Project Key credential file.
+const CredentialFileType = "streamkap_project_key"
+
 // CredentialFile is a Project Key credential file: what the API returns,
 // once, when a key is created. Its API and Kafka sections hold plaintext
 // secrets as [Secret] values.
 type CredentialFile struct {
 	// ProjectKeyID is the new key's id.
 	ProjectKeyID string `json:"project_key_id"`
-	// Type is the file's kind, "streamkap_project_key".
+	// Type is the file's kind, [CredentialFileType].
 	Type string `json:"type"`
 	// CreatedAt is zero when the file does not say.
 	CreatedAt Timestamp `json:"created_at"`

@@ -46,7 +46,7 @@ func (s ShownOnceSecret) File() *streamkap.CredentialFile {
 	if s.CredentialFile != nil {
 		return s.CredentialFile
 	}
-	return &streamkap.CredentialFile{ProjectKeyID: s.KeyID, Type: "streamkap_project_key", API: s.API, Kafka: s.Kafka}
+	return &streamkap.CredentialFile{ProjectKeyID: s.KeyID, Type: streamkap.CredentialFileType, API: s.API, Kafka: s.Kafka}
 }
 
 // SinkError reports a secret the sink could not store. Apply stopped after

@@ -304,7 +304,7 @@ func createCommand(fs *flag.FlagSet) body {
 			var unknown *streamkap.CreateOutcomeUnknownError
 			if errors.As(err, &unknown) && !unknown.KafkaPassword.IsZero() {
 				// Its Kafka password was chosen here: keep it.
-				rescued := &streamkap.CredentialFile{Kafka: &streamkap.KafkaCredentials{Username: unknown.KafkaUsername, Password: unknown.KafkaPassword}}
+				rescued := keyFile("", nil, &streamkap.KafkaCredentials{Username: unknown.KafkaUsername, Password: unknown.KafkaPassword})
 				if where, werr := a.writeSecret(rescued); werr == nil {
 					fmt.Fprintf(a.stderr, "streamkap-keys create: the Kafka password that was sent is in %s\n", where)
 				}
@@ -412,8 +412,7 @@ func updateCommand(fs *flag.FlagSet) body {
 			return err
 		}
 		if res.NewAPICredentials != nil || res.NewKafkaCredentials != nil {
-			where, err := a.writeSecret(&streamkap.CredentialFile{ProjectKeyID: res.ID, Type: "streamkap_project_key",
-				API: res.NewAPICredentials, Kafka: res.NewKafkaCredentials})
+			where, err := a.writeSecret(keyFile(res.ID, res.NewAPICredentials, res.NewKafkaCredentials))
 			if err != nil {
 				return err
 			}
@@ -509,7 +508,7 @@ func addKafkaCommand(fs *flag.FlagSet) body {
 			}
 			return err
 		}
-		where, err := a.writeSecret(&streamkap.CredentialFile{ProjectKeyID: id, Type: "streamkap_project_key", Kafka: &res.Credentials})
+		where, err := a.writeSecret(keyFile(id, nil, &res.Credentials))
 		if err != nil {
 			return err
 		}
@@ -538,7 +537,7 @@ func addAPICommand(fs *flag.FlagSet) body {
 		if err != nil {
 			return err
 		}
-		where, err := a.writeSecret(&streamkap.CredentialFile{ProjectKeyID: id, Type: "streamkap_project_key", API: res.NewAPICredentials})
+		where, err := a.writeSecret(keyFile(id, res.NewAPICredentials, nil))
 		if err != nil {
 			return err
 		}
@@ -571,7 +570,7 @@ func rotateCommand(fs *flag.FlagSet) body {
 			}
 			return err
 		}
-		where, err := a.writeSecret(&streamkap.CredentialFile{ProjectKeyID: id, Type: "streamkap_project_key", Kafka: creds})
+		where, err := a.writeSecret(keyFile(id, nil, creds))
 		if err != nil {
 			return err
 		}

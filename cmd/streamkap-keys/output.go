@@ -79,14 +79,18 @@ func (a *app) writeSecret(file *streamkap.CredentialFile) (string, error) {
 	return a.out, nil
 }
 
+// keyFile is a credential file for the secrets a command received.
+func keyFile(id string, api *streamkap.APICredentials, kafka *streamkap.KafkaCredentials) *streamkap.CredentialFile {
+	return &streamkap.CredentialFile{ProjectKeyID: id, Type: streamkap.CredentialFileType, API: api, Kafka: kafka}
+}
+
 // rescueKafka keeps a Kafka password whose update's outcome is unknown:
 // it may be in effect, and it was chosen here.
 func (a *app) rescueKafka(id, username string, password streamkap.Secret) {
 	if password.IsZero() || a.out == "" {
 		return
 	}
-	file := &streamkap.CredentialFile{ProjectKeyID: id, Type: "streamkap_project_key",
-		Kafka: &streamkap.KafkaCredentials{Username: username, Password: password}}
+	file := keyFile(id, nil, &streamkap.KafkaCredentials{Username: username, Password: password})
 	if where, err := a.writeSecret(file); err == nil {
 		fmt.Fprintf(a.stderr, "streamkap-keys: the outcome is unknown; the Kafka password that was sent is in %s\n", where)
 	}
