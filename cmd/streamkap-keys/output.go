@@ -157,29 +157,31 @@ func detailTable(k *streamkap.ProjectKeyDetail) func(io.Writer) {
 				acls[i] += ":" + string(a.Resource)
 			}
 		}
-		rows := [][2]string{
+		writeRows(w, [][2]string{
 			{"id", k.ID}, {"name", k.Name}, {"status", string(k.Status)}, {"description", orDash(k.Description)},
 			{"api client id", orDash(k.APIClientID)}, {"roles", roleNames(k.Roles)},
 			{"kafka username", orDash(k.KafkaUsername)}, {"kafka acls", orDash(strings.Join(acls, ", "))},
 			{"whitelist ips", orDash(k.WhitelistIPs)}, {"kafka proxy", orDash(k.KafkaProxyEndpoint)},
 			{"tool profile", orDash(string(k.ToolProfile))}, {"allowed tools", list(k.AllowedTools)},
 			{"blocked tools", list(k.BlockedTools)}, {"token ttl", k.TokenTTL.String()},
-		}
-		for _, r := range rows {
-			fmt.Fprintf(w, "%s:\t%s\n", r[0], r[1])
-		}
+		})
+	}
+}
+
+// writeRows writes one "label: value" row per pair.
+func writeRows(w io.Writer, rows [][2]string) {
+	for _, r := range rows {
+		fmt.Fprintf(w, "%s:\t%s\n", r[0], r[1])
 	}
 }
 
 func mcpTable(c *streamkap.MCPConfig) func(io.Writer) {
 	return func(w io.Writer) {
-		for _, r := range [][2]string{
+		writeRows(w, [][2]string{
 			{"project key id", c.ProjectKeyID}, {"tenant id", c.TenantID}, {"service id", c.ServiceID},
 			{"kafka username", orDash(c.KafkaUsername)}, {"tool profile", orDash(string(c.ToolProfile))},
 			{"allowed tools", list(c.AllowedTools)}, {"blocked tools", list(c.BlockedTools)},
-		} {
-			fmt.Fprintf(w, "%s:\t%s\n", r[0], r[1])
-		}
+		})
 	}
 }
 
@@ -210,25 +212,30 @@ func (a *app) reportFleet(res *declarative.FleetResult, runErr error, planOnly b
 
 // printFleet writes a fleet's plans (a plan, or a dry run) or results.
 func (a *app) printFleet(res *declarative.FleetResult, planOnly bool) error {
-	if a.output == "json" {
-		return a.print(res, nil)
-	}
-	if planOnly {
+	if planOnly && a.output != "json" {
 		return declarative.WritePlan(a.stdout, res.Plans())
 	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tKEY\tWRITES\tRESULT")
-	for _, r := range append(append([]*declarative.Result{}, res.Keys...), res.Pruned...) {
-		result := "ok"
-		switch {
-		case r.Err != nil:
-			result = "failed: " + strings.ReplaceAll(strings.TrimPrefix(strings.TrimPrefix(r.Error, "declarative: "), "streamkap: "), "\n", "; ")
-		case r.Plan != nil && r.Plan.Prune:
-			result = "deleted (no spec names it)"
-		case r.Plan != nil && r.Plan.NoChanges():
-			result = "no changes"
+	return a.print(res, fleetTable(res))
+}
+
+func fleetTable(res *declarative.FleetResult) func(io.Writer) {
+	return func(w io.Writer) {
+		fmt.Fprintln(w, "NAME\tKEY\tWRITES\tRESULT")
+		for _, r := range append(append([]*declarative.Result{}, res.Keys...), res.Pruned...) {
+			fmt.Fprintf(w, "%s\t%s\t%d\t%s\n", r.Name, orDash(r.KeyID), r.Writes, fleetOutcome(r))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", r.Name, orDash(r.KeyID), r.Writes, result)
 	}
-	return tw.Flush()
+}
+
+// fleetOutcome is a spec's or pruned key's result, on one line.
+func fleetOutcome(r *declarative.Result) string {
+	switch {
+	case r.Err != nil:
+		return "failed: " + strings.ReplaceAll(strings.TrimPrefix(strings.TrimPrefix(r.Error, "declarative: "), "streamkap: "), "\n", "; ")
+	case r.Plan != nil && r.Plan.Prune:
+		return "deleted (no spec names it)"
+	case r.Plan != nil && r.Plan.NoChanges():
+		return "no changes"
+	}
+	return "ok"
 }
