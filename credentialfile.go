@@ -44,7 +44,8 @@ type CredentialFile struct {
 	BlockedTools []string    `json:"blocked_tools"`
 
 	// raw is the file exactly as the API delivered it (or as it was parsed),
-	// held as a Secret because it carries the plaintext secrets.
+	// held as a Secret because it carries the plaintext secrets; RevealJSON
+	// keeps from it the members the typed fields do not model.
 	raw Secret
 }
 
@@ -78,13 +79,59 @@ func ParseCredentialFile(data []byte) (*CredentialFile, error) {
 }
 
 // RevealJSON returns the credential file as JSON with its secrets in
-// plaintext: exactly the bytes the API delivered when the file came from
-// [ProjectKeysService.Create] or [ParseCredentialFile], otherwise the typed
-// fields encoded in the API's shape.
+// plaintext. It encodes the typed fields as they stand, so an edit (a
+// rotated Kafka password, say) is saved; members the SDK does not model,
+// at the top level and inside "api" and "kafka", are kept as the API
+// delivered them (or as they were parsed).
 func (f *CredentialFile) RevealJSON() ([]byte, error) {
-	if !f.raw.IsZero() {
-		return []byte(f.raw.Reveal()), nil
+	typed, err := f.typedJSON()
+	if err != nil || f.raw.IsZero() {
+		return typed, err
 	}
+	original := []byte(f.raw.Reveal())
+	defer clear(original)
+	merged, err := mergeUnmodelled(typed, original)
+	clear(typed)
+	return merged, err
+}
+
+// mergeUnmodelled adds to the typed encoding the members of the original
+// it lacks, one level deep in the "api" and "kafka" sections.
+func mergeUnmodelled(typed, original []byte) ([]byte, error) {
+	var out, orig map[string]json.RawMessage
+	if err := json.Unmarshal(typed, &out); err != nil {
+		return nil, err
+	}
+	if json.Unmarshal(original, &orig) != nil {
+		return typed, nil // nothing to keep from an original that is not an object
+	}
+	for name, value := range orig {
+		typedValue, modelled := out[name]
+		switch {
+		case !modelled:
+			out[name] = value
+		case name == "api" || name == "kafka":
+			var section, origSection map[string]json.RawMessage
+			if json.Unmarshal(typedValue, &section) != nil || section == nil || json.Unmarshal(value, &origSection) != nil {
+				continue // a section the caller removed stays removed
+			}
+			for k, v := range origSection {
+				if _, ok := section[k]; !ok {
+					section[k] = v
+				}
+			}
+			encoded, err := json.Marshal(section)
+			if err != nil {
+				return nil, err
+			}
+			out[name] = encoded
+		}
+	}
+	return json.Marshal(out)
+}
+
+// typedJSON encodes the typed fields in the API's shape.
+func (f *CredentialFile) typedJSON() ([]byte, error) {
 	type plain struct {
 		ClientID      string   `json:"client_id"`
 		ClientSecret  string   `json:"client_secret"`
@@ -143,8 +190,9 @@ type aclOut struct {
 // WriteFile writes the credential file to path, readable by its owner
 // only (mode 0600), replacing any file there atomically: the content goes
 // to a temporary file in the same directory, which is then renamed. The
-// bytes are those of [CredentialFile.RevealJSON]. Load it back with
-// [WithCredentialFile].
+// bytes are those of [CredentialFile.RevealJSON]: the fields as they stand,
+// edits included. Load it back with [WithCredentialFile] or
+// [ParseCredentialFile].
 func (f *CredentialFile) WriteFile(path string) (err error) {
 	data, err := f.RevealJSON()
 	if err != nil {

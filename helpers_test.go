@@ -63,6 +63,11 @@ func newHarness(t *testing.T, opts ...Option) *harness {
 	h := &harness{t: t, mt: httpmock.NewMockTransport()}
 	h.mt.RegisterNoResponder(httpmock.NewNotFoundResponder(t.Error))
 	h.onToken(h.tokenResponder(3600))
+	// A write refused with a 400 the SDK does not recognise is settled by
+	// reading the key; unless a test answers that read, it finds nothing
+	// and the write's own error stands. Not recorded in h.requests.
+	h.mt.RegisterResponder(http.MethodGet, testBase+"/project-keys/pk-1",
+		httpmock.NewStringResponder(http.StatusNotFound, `{"detail":"Not Found"}`))
 	base := []Option{
 		WithBaseURL(testBase),
 		WithHTTPClient(&http.Client{Transport: h.mt}),

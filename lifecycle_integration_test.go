@@ -20,7 +20,7 @@ var fastPoll = &streamkap.WaitOptions{MinInterval: 5 * time.Millisecond, MaxInte
 func TestLifecycle(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	srv := streamkaptest.NewServer(t, streamkaptest.WithCreateDelay(50*time.Millisecond), streamkaptest.WithDeleteDelay(50*time.Millisecond))
+	srv := streamkaptest.NewServer(t, streamkaptest.WithCreateDelay(time.Second), streamkaptest.WithDeleteDelay(50*time.Millisecond))
 	client := srv.Client()
 
 	roleIDs, err := client.Roles.ResolveIDs(ctx, []string{"Data Admin"})

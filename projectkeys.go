@@ -296,7 +296,7 @@ func (s *ProjectKeysService) update(ctx context.Context, how updateCall, project
 			return nil, &KafkaOutcomeUnknownError{Operation: operation, ProjectKeyID: projectKeyID,
 				Username: kafka.Username, Password: kafka.Password, Err: err}
 		}
-		return nil, err
+		return nil, s.settleRefusal(ctx, projectKeyID, err)
 	}
 	if kafka != nil {
 		// The password in effect is the one sent, whatever the answer echoed.

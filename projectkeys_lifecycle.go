@@ -186,7 +186,10 @@ func (s *ProjectKeysService) FindByName(ctx context.Context, name string, opts .
 // disappears (or ends in delete_failed); [ProjectKeysService.WaitUntilGone]
 // waits for the end. A delete is safe to resend, so it is retried; when an
 // earlier attempt may have worked and a retry then finds no key, the
-// delete counts as done.
+// delete counts as done. A 400 answer is settled by reading the key once
+// (the API's words for it are not documented): a key already deleting
+// counts as done, since there is nothing more to do; a key creating or
+// delete_failed is a [*RefusalError] matching [ErrKeyNotReady].
 func (s *ProjectKeysService) Delete(ctx context.Context, projectKeyID string, opts ...CallOption) error {
 	if err := validateKeyID("ProjectKeys.Delete", projectKeyID); err != nil {
 		return err
@@ -197,8 +200,26 @@ func (s *ProjectKeysService) Delete(ctx context.Context, projectKeyID string, op
 		idempotent: true, info: responseInfo(opts),
 	}
 	err := s.client.do(ctx, cl)
-	if err != nil && errors.Is(err, ErrNotFound) && cl.state.maybeApplied {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrNotFound) && cl.state.maybeApplied:
 		return nil // an earlier attempt deleted it
+	}
+	if _, refused := refusalToSettle(err); !refused {
+		return err
+	}
+	// A 400: the key may be deleting already (an earlier attempt, or an
+	// earlier call, was applied), which is all Delete promises. Its status
+	// says, whatever words the answer used.
+	key, getErr := s.Get(ctx, projectKeyID)
+	switch {
+	case getErr == nil && key.Status == StatusDeleting:
+		return nil
+	case errors.Is(getErr, ErrNotFound) && cl.state.maybeApplied:
+		return nil // gone already
+	case getErr == nil:
+		return newRefusalError(s.client, projectKeyID, key.Status, err)
 	}
 	return err
 }

@@ -57,7 +57,7 @@ func TestCreate(t *testing.T) {
 			assert.JSONEq(t, `{"name":"prod"}`, string(file.Project))
 			raw, err := file.RevealJSON()
 			require.NoError(t, err)
-			assert.Equal(t, credentialFileBody, string(raw), "the file as delivered, unknown fields included")
+			assert.JSONEq(t, credentialFileBody, string(raw), "the file as delivered, unknown fields included")
 		})
 	}
 }
@@ -496,7 +496,7 @@ func TestCredentialFileWriteFile(t *testing.T) {
 	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm())
 	got, err := os.ReadFile(path)
 	require.NoError(t, err)
-	assert.Equal(t, credentialFileBody, string(got), "byte for byte")
+	assert.JSONEq(t, credentialFileBody, string(got), "the file as delivered, unknown members included")
 	entries, _ := os.ReadDir(filepath.Dir(path))
 	assert.Len(t, entries, 1, "no temporary file left behind")
 
@@ -510,6 +510,37 @@ func TestCredentialFileWriteFile(t *testing.T) {
 	assert.JSONEq(t, `{"client_id":"cid-9","secret":"`+plantedNewAPISecret+`"}`, h.sent(http.MethodPost, "/auth/access-token")[0].Body)
 
 	assert.Error(t, file.WriteFile(filepath.Join(t.TempDir(), "missing-dir", "key.json")))
+}
+
+func TestCredentialFileSavesEdits(t *testing.T) {
+	t.Parallel()
+	body := strings.Replace(credentialFileBody, `"schema_registry_url":""`, `"schema_registry_url":"","future_kafka":"kept"`, 1)
+	file, err := ParseCredentialFile([]byte(body))
+	require.NoError(t, err)
+	const rotated = "PLANTED-rotated-password-77aa"
+	file.Kafka.Password = NewSecret(rotated)
+	file.Kafka.BootstrapServers = "broker:9093"
+	path := filepath.Join(t.TempDir(), "key.json")
+	require.NoError(t, file.WriteFile(path))
+
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	again, err := ParseCredentialFile(data)
+	require.NoError(t, err)
+	assert.Equal(t, rotated, again.Kafka.Password.Reveal(), "the edit is saved")
+	assert.Equal(t, "broker:9093", again.Kafka.BootstrapServers)
+	assert.Equal(t, plantedNewAPISecret, again.API.ClientSecret.Reveal())
+	var members map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(data, &members))
+	assert.JSONEq(t, `{"kept":true}`, string(members["future_field"]), "a member the SDK does not model is kept")
+	assert.Contains(t, string(members["kafka"]), `"future_kafka":"kept"`, "inside a section too")
+	assert.NotContains(t, string(data), plantedKafkaPass, "the old password is gone")
+
+	// A section removed by the caller stays removed.
+	again.Kafka = nil
+	out, err := again.RevealJSON()
+	require.NoError(t, err)
+	assert.Contains(t, string(out), `"kafka":null`)
 }
 
 func TestCredentialFileBuiltByHand(t *testing.T) {

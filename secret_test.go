@@ -153,7 +153,7 @@ var exportedTypes = []any{
 	KafkaCredentials{}, Timestamp{}, CredentialFile{}, ProjectKeyDetail{}, ListProjectKeysOptions{}, UpdateProjectKeyParams{}, KafkaConfig{},
 	UpdateProjectKeyResult{}, ProjectKeysService{}, Client{}, Option(nil), APIError{}, FieldError{},
 	ValidationError{}, RequestError{}, ConfigError{}, CreateProjectKeyParams{}, CreateOutcomeUnknownError{}, KafkaOutcomeUnknownError{}, ResponseInfo{}, CallOption(nil),
-	MCPConfig{}, KeyStateError{}, WaitOptions{}, RolesService{}, UnknownRoleError{}, AddKafkaAccessParams{},
+	MCPConfig{}, KeyStateError{}, RefusalError{}, WaitOptions{}, RolesService{}, UnknownRoleError{}, AddKafkaAccessParams{},
 	KafkaAccess{}, AddAPIAccessParams{}, APIAccessLostError{}, ToolScoping{},
 }
 

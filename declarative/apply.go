@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/streamkap-go/streamkap"
 )
@@ -58,13 +59,18 @@ func (r *Result) fail(err error) {
 //     if the sink fails, Apply stops and the [*SinkError] carries the secret;
 //   - Kafka passwords are generated client-side, so a lost answer never
 //     loses one;
-//   - after a write whose outcome is unknown, Apply reads the key back and
-//     converges, instead of resending blindly; a create whose answer was
-//     lost is found by name, never created twice, and reported as a
-//     [*LostSecretError] when the key has API access (its client secret is
-//     gone);
-//   - a key only a replacement can bring to its spec is replaced only with
-//     opts.AllowReplace (otherwise a [*ReplaceRequiredError] holding the plan);
+//   - after an update or delete whose outcome is unknown, Apply reads the
+//     key back and converges, instead of resending blindly;
+//   - a write that may issue a shown-once secret (create, added access) is
+//     sent at most once per Apply: after a lost answer the key is read
+//     back; a created key found by name is adopted (a [*LostSecretError]
+//     when it has API access, whose client secret is gone); otherwise the
+//     error is an [*OutcomeUnknownError] carrying the Kafka password that
+//     was sent, and the next Apply adopts the key or creates it;
+//   - every round's plan passes the same checks as the first: a key only a
+//     replacement can bring to its spec is replaced only with
+//     opts.AllowReplace (otherwise a [*ReplaceRequiredError] holding the
+//     plan), and a plan that issues a secret needs a sink ([ErrNoSink]);
 //   - a name that matches more than one key is an [*AmbiguousNameError].
 //
 // The error is the result's Err.
@@ -100,35 +106,32 @@ func newApplier(client *streamkap.Client, opts ApplyOptions) *applier {
 }
 
 // apply carries out p, reading back and planning again after an unknown
-// outcome, and records what happened in res.
+// outcome, and records what happened in res. Every round's plan passes
+// the same guards as the first.
 func (a *applier) apply(ctx context.Context, spec *KeySpec, p *KeyPlan, res *Result) {
 	res.Plan, res.KeyID = p, p.KeyID
-	switch {
-	case p.NoChanges():
-		return
-	case len(p.ReplaceReasons) > 0 && !a.opts.AllowReplace:
-		res.fail(&ReplaceRequiredError{Plan: p})
-		return
-	case len(p.ShownOnce()) > 0 && a.opts.Sink == nil:
-		res.fail(ErrNoSink)
-		return
-	}
 	// One password for the Kafka user this apply creates, whatever round
 	// creates it.
 	password := streamkap.NewSecret(streamkap.GeneratePassword())
+	var previous error // the unknown outcome that led to this round
 	for round := 1; ; round++ {
+		if err := a.guard(p); err != nil {
+			res.fail(errors.Join(previous, err))
+			return
+		}
+		if p.NoChanges() {
+			return
+		}
 		err := a.execute(ctx, spec, p, password, res)
 		if err == nil {
 			return
 		}
-		// Only an unknown outcome is read back; a lost secret is known to
-		// be lost (its error also wraps the unknown outcome that lost it).
-		converge := errors.Is(err, streamkap.ErrOutcomeUnknown) && !errors.Is(err, streamkap.ErrSecretLost)
-		if !converge || round == maxRounds || ctx.Err() != nil {
+		if !converges(err) || round == maxRounds || ctx.Err() != nil {
 			res.fail(err)
 			return
 		}
-		// The outcome is unknown: read the key back and converge.
+		// The outcome of a write that issues no secret is unknown: read
+		// the key back and converge.
 		cur, readErr := read(ctx, a.client, spec)
 		if readErr != nil {
 			res.fail(errors.Join(err, readErr))
@@ -142,11 +145,33 @@ func (a *applier) apply(ctx context.Context, spec *KeySpec, p *KeyPlan, res *Res
 		if next.KeyID != "" {
 			res.KeyID = next.KeyID
 		}
-		if next.NoChanges() {
-			return
-		}
-		p = next
+		p, previous = next, err
 	}
+}
+
+// guard refuses a plan Apply may not carry out with its options.
+func (a *applier) guard(p *KeyPlan) error {
+	switch {
+	case p.NoChanges():
+		return nil
+	case len(p.ReplaceReasons) > 0 && !a.opts.AllowReplace:
+		return &ReplaceRequiredError{Plan: p}
+	case len(p.ShownOnce()) > 0 && a.opts.Sink == nil:
+		return ErrNoSink
+	}
+	return nil
+}
+
+// converges reports whether Apply may read back and plan again after err:
+// only after an unknown outcome of a write that issues no secret. A write
+// that may have issued one (create, added access) is never sent again in
+// the same Apply: a read that finds nothing right after it proves
+// nothing, since the server may still apply it.
+func converges(err error) bool {
+	var unknown *OutcomeUnknownError
+	var sinkErr *SinkError
+	return errors.Is(err, streamkap.ErrOutcomeUnknown) && !errors.Is(err, streamkap.ErrSecretLost) &&
+		!errors.As(err, &unknown) && !errors.As(err, &sinkErr)
 }
 
 // execute sends p's actions in order.
@@ -173,30 +198,11 @@ func (a *applier) execute(ctx context.Context, spec *KeySpec, p *KeyPlan, passwo
 				return err
 			}
 		case ActionAddKafkaAccess:
-			kafka, _ := spec.Kafka.Get()
-			kc := kafka.config(password)
-			access, err := keys.AddKafkaAccess(ctx, id, streamkap.AddKafkaAccessParams(kc))
-			if err != nil {
-				return err
-			}
-			if err := a.store(ctx, ShownOnceSecret{KeyName: spec.Name, KeyID: id, Kafka: &access.Credentials}); err != nil {
+			if err := a.addKafkaAccess(ctx, spec, id, password); err != nil {
 				return err
 			}
 		case ActionAddAPIAccess:
-			api, _ := spec.API.Get()
-			params := streamkap.AddAPIAccessParams{PermissionIDs: api.Permissions}
-			if len(api.Permissions) == 0 {
-				ids, err := a.roleIDs(ctx, api.Roles)
-				if err != nil {
-					return err
-				}
-				params.RoleIDs = ids
-			}
-			added, err := keys.AddAPIAccess(ctx, id, params)
-			if err != nil {
-				return err // an *APIAccessLostError says the secret is lost
-			}
-			if err := a.store(ctx, ShownOnceSecret{KeyName: spec.Name, KeyID: id, API: added.NewAPICredentials}); err != nil {
+			if err := a.addAPIAccess(ctx, spec, id); err != nil {
 				return err
 			}
 		case ActionUpdate:
@@ -213,9 +219,11 @@ func (a *applier) execute(ctx context.Context, spec *KeySpec, p *KeyPlan, passwo
 }
 
 // create creates the key and stores its credential file. After a lost
-// answer it looks for the key by name: not there, the create was not
-// applied (the caller converges and creates it); there, its Kafka password
-// (chosen here) is stored, and an API secret is reported lost.
+// answer it looks for the key by name: there, the key is adopted, its
+// Kafka password (chosen here) is stored, and an API secret is reported
+// lost; not there (or the lookup failed), the outcome stays unknown and
+// the error carries the Kafka password: the server may still apply the
+// create, and the next Apply adopts the key or creates it.
 func (a *applier) create(ctx context.Context, spec *KeySpec, password streamkap.Secret) (string, error) {
 	var roleIDs []string
 	if api, ok := spec.API.Get(); ok && len(api.Permissions) == 0 {
@@ -234,26 +242,101 @@ func (a *applier) create(ctx context.Context, spec *KeySpec, password streamkap.
 	if !errors.As(err, &unknown) {
 		return "", err
 	}
-	found, findErr := a.client.ProjectKeys.FindByName(ctx, spec.Name)
+	var kafka *streamkap.KafkaCredentials
+	if params.KafkaConfig != nil {
+		kafka = &streamkap.KafkaCredentials{Username: params.KafkaConfig.Username, Password: unknown.KafkaPassword}
+	}
+	found, findErr := a.findAfterUnknown(ctx, spec.Name)
 	switch {
 	case findErr != nil:
-		return "", errors.Join(err, findErr)
+		return "", &OutcomeUnknownError{Name: spec.Name, Action: ActionCreate, Kafka: kafka, Err: errors.Join(err, findErr)}
 	case len(found) == 0:
-		return "", err // not created
+		return "", &OutcomeUnknownError{Name: spec.Name, Action: ActionCreate, Kafka: kafka, Err: err}
 	case len(found) > 1:
-		return "", ambiguousName(spec.Name, found)
+		return "", &OutcomeUnknownError{Name: spec.Name, Action: ActionCreate, Kafka: kafka, Err: errors.Join(err, ambiguousName(spec.Name, found))}
 	}
 	key := found[0]
-	if params.KafkaConfig != nil && key.HasKafkaAccess() {
-		creds := &streamkap.KafkaCredentials{Username: key.KafkaUsername, Password: unknown.KafkaPassword}
-		if err := a.store(ctx, ShownOnceSecret{KeyName: spec.Name, KeyID: key.ID, Kafka: creds}); err != nil {
-			return key.ID, err
-		}
+	var stored error
+	if kafka != nil && key.HasKafkaAccess() {
+		stored = a.store(ctx, ShownOnceSecret{KeyName: spec.Name, KeyID: key.ID, Kafka: kafka})
 	}
 	if key.HasAPIAccess() {
-		return key.ID, &LostSecretError{Name: spec.Name, KeyID: key.ID, Cause: err}
+		lost := &LostSecretError{Name: spec.Name, KeyID: key.ID, Cause: err}
+		if kafka != nil && key.HasKafkaAccess() {
+			lost.Kafka = kafka
+		}
+		return key.ID, errors.Join(stored, lost)
 	}
-	return key.ID, nil
+	return key.ID, stored
+}
+
+// findAfterUnknown looks a key up by name after a create whose outcome is
+// unknown, trying a few times: the read is retried by the client, and a
+// failure of the whole read (the API still unavailable) is tried again.
+func (a *applier) findAfterUnknown(ctx context.Context, name string) ([]streamkap.ProjectKey, error) {
+	var err error
+	for attempt := range lookupAttempts {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return nil, errors.Join(err, ctx.Err())
+			case <-time.After(lookupPause << attempt):
+			}
+		}
+		var found []streamkap.ProjectKey
+		if found, err = a.client.ProjectKeys.FindByName(ctx, name); err == nil {
+			return found, nil
+		}
+	}
+	return nil, err
+}
+
+// How often and how patiently a lost create is looked up.
+const (
+	lookupAttempts = 3
+	lookupPause    = 250 * time.Millisecond
+)
+
+// addKafkaAccess adds the spec's Kafka user with the password Apply chose
+// and stores its credentials. An unknown outcome is an
+// [*OutcomeUnknownError] that carries the password.
+func (a *applier) addKafkaAccess(ctx context.Context, spec *KeySpec, id string, password streamkap.Secret) error {
+	kafka, _ := spec.Kafka.Get()
+	kc := kafka.config(password)
+	access, err := a.client.ProjectKeys.AddKafkaAccess(ctx, id, streamkap.AddKafkaAccessParams(kc))
+	if err != nil {
+		if errors.Is(err, streamkap.ErrOutcomeUnknown) {
+			return &OutcomeUnknownError{Name: spec.Name, KeyID: id, Action: ActionAddKafkaAccess,
+				Kafka: &streamkap.KafkaCredentials{Username: kafka.Username, Password: password}, Err: err}
+		}
+		return err
+	}
+	return a.store(ctx, ShownOnceSecret{KeyName: spec.Name, KeyID: id, Kafka: &access.Credentials})
+}
+
+// addAPIAccess gives the key the spec's API access and stores the new
+// credentials. The secret is the server's: an unknown outcome that the
+// SDK could not settle is an [*OutcomeUnknownError], never success.
+func (a *applier) addAPIAccess(ctx context.Context, spec *KeySpec, id string) error {
+	api, _ := spec.API.Get()
+	params := streamkap.AddAPIAccessParams{PermissionIDs: api.Permissions}
+	if len(api.Permissions) == 0 {
+		ids, err := a.roleIDs(ctx, api.Roles)
+		if err != nil {
+			return err
+		}
+		params.RoleIDs = ids
+	}
+	added, err := a.client.ProjectKeys.AddAPIAccess(ctx, id, params)
+	switch {
+	case err == nil:
+		return a.store(ctx, ShownOnceSecret{KeyName: spec.Name, KeyID: id, API: added.NewAPICredentials})
+	case errors.Is(err, streamkap.ErrSecretLost):
+		return err // an *APIAccessLostError: added, and its secret lost
+	case errors.Is(err, streamkap.ErrOutcomeUnknown):
+		return &OutcomeUnknownError{Name: spec.Name, KeyID: id, Action: ActionAddAPIAccess, Err: err}
+	}
+	return err
 }
 
 // updateParams builds the PATCH for an update action's changes.
@@ -334,12 +417,19 @@ func (a *applier) store(ctx context.Context, s ShownOnceSecret) error {
 }
 
 // LostSecretError reports a key whose creation's answer was lost: the key
-// exists, and its API client secret, shown only in that answer, is gone.
-// Delete the key and apply again (or allow replacement). It matches
+// exists (Apply adopted it), and its API client secret, shown only in that
+// answer, is gone. Recover by deleting the key, waiting until it is gone,
+// and applying again: the new key has a new id (see the package example
+// of recovery). Allowing replacement does not help: the adopted key
+// matches its spec, so the next Apply plans nothing. It matches
 // streamkap.ErrSecretLost.
 type LostSecretError struct {
 	Name  string
 	KeyID string
+	// Kafka are the Kafka credentials of the adopted key, with the password
+	// Apply chose (also handed to the sink); nil when the key has no
+	// Kafka user.
+	Kafka *streamkap.KafkaCredentials
 	// Cause is the failure that lost the answer. The error does not unwrap
 	// to it: its outcome was unknown, and is now known (the key exists).
 	Cause error
@@ -348,8 +438,74 @@ type LostSecretError struct {
 // Error says what happened and what to do.
 func (e *LostSecretError) Error() string {
 	return fmt.Sprintf("declarative: key %q (%s) was created but the answer carrying its API client secret was lost; "+
-		"delete the key and apply again: %v", e.Name, e.KeyID, e.Cause)
+		"delete the key, wait until it is gone and apply again: %v", e.Name, e.KeyID, e.Cause)
 }
 
 // Is matches streamkap.ErrSecretLost.
 func (e *LostSecretError) Is(target error) bool { return target == streamkap.ErrSecretLost }
+
+// OutcomeUnknownError reports a write that may issue a shown-once secret
+// (a create, added Kafka or API access) whose outcome Apply could not
+// learn: the answer was lost, and reading the key back failed or did not
+// show the change yet. Apply sent nothing more for the key: the server may
+// still apply the write, and the next Apply adopts what it finds. Kafka,
+// when set, holds the password Apply sent, in effect if the write was
+// applied: keep it. It matches streamkap.ErrOutcomeUnknown.
+type OutcomeUnknownError struct {
+	Name string
+	// KeyID is empty for a create.
+	KeyID  string
+	Action ActionKind
+	// Kafka are the Kafka credentials Apply sent (nil when the write sent
+	// none): username and password, as a streamkap.Secret.
+	Kafka *streamkap.KafkaCredentials
+	// Err is the failure, with the read-back's when it failed too.
+	Err error
+}
+
+// Error names the key and what to do; never the password.
+func (e *OutcomeUnknownError) Error() string {
+	kept := ""
+	if e.Kafka != nil {
+		kept = "; the Kafka password that was sent is in this error's Kafka field"
+	}
+	return fmt.Sprintf("declarative: %s of key %q may have been applied, and could not be confirmed%s; "+
+		"apply again to adopt the key or create it: %v", e.Action, e.Name, kept, e.Err)
+}
+
+// Unwrap returns the failure.
+func (e *OutcomeUnknownError) Unwrap() error { return e.Err }
+
+// Is matches streamkap.ErrOutcomeUnknown.
+func (e *OutcomeUnknownError) Is(target error) bool { return target == streamkap.ErrOutcomeUnknown }
+
+// UnstoredSecrets returns every secret err hands back because no sink
+// holds it: a [*SinkError]'s secret, and the Kafka credentials of an
+// [*OutcomeUnknownError]. A caller that keeps them loses nothing Apply
+// obtained or chose. It walks joined and wrapped errors.
+func UnstoredSecrets(err error) []ShownOnceSecret {
+	var out []ShownOnceSecret
+	var walk func(error)
+	walk = func(err error) {
+		switch e := err.(type) {
+		case nil:
+			return
+		case *SinkError:
+			out = append(out, e.Secret)
+		case *OutcomeUnknownError:
+			if e.Kafka != nil {
+				out = append(out, ShownOnceSecret{KeyName: e.Name, KeyID: e.KeyID, Kafka: e.Kafka, Unconfirmed: true})
+			}
+		}
+		switch u := err.(type) {
+		case interface{ Unwrap() []error }:
+			for _, inner := range u.Unwrap() {
+				walk(inner)
+			}
+		case interface{ Unwrap() error }:
+			walk(u.Unwrap())
+		}
+	}
+	walk(err)
+	return out
+}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -265,6 +266,7 @@ func TestLostAnswers(t *testing.T) {
 		require.ErrorIs(t, err, streamkap.ErrSecretLost)
 		var lost *declarative.LostSecretError
 		require.ErrorAs(t, err, &lost)
+		require.NotNil(t, lost.Kafka)
 		assert.Len(t, srv.KeyIDs(), 1)
 		assert.Len(t, srv.RequestsTo(http.MethodPost, "/project-keys"), 1)
 		// Its Kafka password was chosen here: it is not lost.
@@ -288,16 +290,27 @@ func TestLostAnswers(t *testing.T) {
 		assert.Len(t, srv.RequestsTo(http.MethodPost, "/project-keys"), 1)
 	})
 
-	t.Run("a create refused before it was applied is sent again", func(t *testing.T) {
+	t.Run("a create whose answer was lost is not sent again in the same Apply", func(t *testing.T) {
 		t.Parallel()
 		srv := streamkaptest.NewServer(t)
 		srv.InjectFault(http.MethodPost, "/project-keys", 1, streamkaptest.DropBeforeApply())
 		sink := &memorySink{}
+		_, err := declarative.Apply(ctx, srv.Client(), fullSpec("bot"), declarative.ApplyOptions{Sink: sink})
+		require.ErrorIs(t, err, streamkap.ErrOutcomeUnknown)
+		var unknown *declarative.OutcomeUnknownError
+		require.ErrorAs(t, err, &unknown)
+		require.NotNil(t, unknown.Kafka, "the password that was sent is handed back")
+		assert.Len(t, declarative.UnstoredSecrets(err), 1)
+		assert.Empty(t, srv.KeyIDs())
+		assert.Len(t, srv.RequestsTo(http.MethodPost, "/project-keys"), 1)
+		assert.Empty(t, sink.all())
+
+		// The next Apply finds no key and creates it, once.
 		res, err := declarative.Apply(ctx, srv.Client(), fullSpec("bot"), declarative.ApplyOptions{Sink: sink})
 		require.NoError(t, err)
-		assert.Len(t, srv.KeyIDs(), 1, "looked for by name, not there, created once")
+		assert.Len(t, srv.KeyIDs(), 1)
 		assert.Len(t, srv.RequestsTo(http.MethodPost, "/project-keys"), 2)
-		assert.Equal(t, 2, res.Writes)
+		assert.Equal(t, 1, res.Writes)
 		require.Len(t, sink.all(), 1)
 	})
 
@@ -420,7 +433,7 @@ func TestDirSinkWritesCredentialFiles(t *testing.T) {
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	require.Len(t, entries, 1)
-	assert.Equal(t, ".._etc_passwd.json", entries[0].Name(), "a name cannot leave the directory")
+	assert.Equal(t, "%2E%2E%2Fetc%2Fpasswd.json", entries[0].Name(), "a name cannot leave the directory")
 	info, err := entries[0].Info()
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm())
@@ -432,6 +445,46 @@ func TestDirSinkWritesCredentialFiles(t *testing.T) {
 	state, _ := srv.Key(res.KeyID)
 	assert.Contains(t, string(data), state.ClientSecret.Reveal())
 	assert.Contains(t, string(data), state.KafkaPassword.Reveal())
+}
+
+func TestDirSinkNamesAreOneToOne(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	sink := declarative.DirSink(dir)
+	names := []string{"team/a", "team_a", "team a", "Team_a", "ключ", "клуб", "svc.api", "svc", "a%2Fb", "a/b",
+		strings.Repeat("й", 100), strings.Repeat("й", 99) + "ц"}
+	var wrote []string
+	for i, name := range names {
+		s := declarative.ShownOnceSecret{KeyName: name, KeyID: fmt.Sprintf("pk-%d", i),
+			CredentialFile: &streamkap.CredentialFile{ProjectKeyID: fmt.Sprintf("pk-%d", i), Type: streamkap.CredentialFileType,
+				API: &streamkap.APICredentials{ClientID: "c", ClientSecret: streamkap.NewSecret(fmt.Sprintf("secret-%d", i))}}}
+		require.NoError(t, sink.Store(ctx, s), name)
+		wrote = append(wrote, declarative.SecretFileName(s))
+	}
+	// "svc" given API access must not land on the file of the key "svc.api".
+	api := declarative.ShownOnceSecret{KeyName: "svc", KeyID: "pk-svc", API: &streamkap.APICredentials{ClientID: "c2", ClientSecret: streamkap.NewSecret("secret-api")}}
+	require.NoError(t, sink.Store(ctx, api))
+	wrote = append(wrote, declarative.SecretFileName(api))
+
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Len(t, entries, len(names)+1, "one file per secret: %v", wrote)
+	for i := range names {
+		data, err := os.ReadFile(filepath.Join(dir, wrote[i]))
+		require.NoError(t, err)
+		assert.Contains(t, string(data), fmt.Sprintf(`"secret-%d"`, i), "file %s holds its own key's secret", wrote[i])
+		assert.LessOrEqual(t, len(wrote[i]), 255)
+	}
+
+	// A second secret for a file already written in this run is refused,
+	// and the file keeps the first.
+	again := declarative.ShownOnceSecret{KeyName: "team/a", KeyID: "pk-x", CredentialFile: &streamkap.CredentialFile{ProjectKeyID: "pk-x",
+		API: &streamkap.APICredentials{ClientSecret: streamkap.NewSecret("other")}}}
+	require.Error(t, sink.Store(ctx, again))
+	data, err := os.ReadFile(filepath.Join(dir, wrote[0]))
+	require.NoError(t, err)
+	assert.Contains(t, string(data), `"secret-0"`)
 }
 
 func TestPlanMarshalsToJSON(t *testing.T) {

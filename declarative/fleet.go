@@ -38,8 +38,11 @@ type FleetOptions struct {
 type FleetResult struct {
 	// Keys has one result per spec, in the order given.
 	Keys []*Result `json:"keys"`
-	// Pruned has one result per key deleted (or, in a dry run, to delete)
-	// because no spec names it, sorted by name.
+	// Pruned has one result per key deleted because no spec names it (each
+	// waited for until gone), or whose deletion failed (its Err set),
+	// sorted by name; in a dry run, one per key to delete. Keys left
+	// untried because the fleet stopped (StopOnError, a cancelled context)
+	// are not listed.
 	Pruned []*Result `json:"pruned,omitempty"`
 }
 
@@ -140,16 +143,38 @@ func ApplyFleet(ctx context.Context, client *streamkap.Client, specs []KeySpec, 
 	close(jobs)
 	wg.Wait()
 
-	for _, res := range result.Pruned {
-		if !opts.DryRun && ctx.Err() == nil {
-			res.Writes++
-			if err := client.ProjectKeys.Delete(ctx, res.KeyID); err != nil {
-				res.fail(err)
-			}
+	result.Pruned = a.prune(ctx, result.Pruned, opts.DryRun, finished)
+	return result, result.Err()
+}
+
+// prune deletes the keys no spec names, each waited for until it is gone,
+// and returns the results to report: in a dry run every plan; otherwise
+// the keys deleted and those whose deletion failed, not those left
+// untried because the fleet stopped.
+func (a *applier) prune(ctx context.Context, planned []*Result, dryRun bool, finished func(*Result)) []*Result {
+	if dryRun {
+		for _, res := range planned {
+			finished(res)
 		}
+		return planned
+	}
+	var tried []*Result
+	for _, res := range planned {
+		if ctx.Err() != nil {
+			break
+		}
+		res.Writes++
+		err := a.client.ProjectKeys.Delete(ctx, res.KeyID)
+		if err == nil {
+			err = a.client.ProjectKeys.WaitUntilGone(ctx, res.KeyID, a.opts.Wait)
+		}
+		if err != nil {
+			res.fail(err)
+		}
+		tried = append(tried, res)
 		finished(res)
 	}
-	return result, result.Err()
+	return tried
 }
 
 // planAndApply plans a spec from the keys the list found with its name,

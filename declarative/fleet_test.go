@@ -73,12 +73,23 @@ func TestAFleetUnderFaultsConvergesAndASecondRunSendsNothing(t *testing.T) {
 		},
 	}
 	res, err := declarative.ApplyFleet(ctx, srv.Client(), specs, opts)
-	require.NoError(t, err)
 	require.Len(t, res.Keys, 200)
 	assert.Len(t, progress, 200)
 	assert.Equal(t, 200, progress[len(progress)-1])
+	// A create or added access whose answer was lost is not sent again in
+	// the same run: it is reported, and the next run finishes it.
+	for run := 2; err != nil; run++ {
+		for _, r := range res.Keys {
+			if r.Err != nil {
+				var unknown *declarative.OutcomeUnknownError
+				require.ErrorAs(t, r.Err, &unknown, "only an unconfirmed secret-issuing write may fail: %v", r.Err)
+			}
+		}
+		require.Less(t, run, 5, "converges within a few runs")
+		res, err = declarative.ApplyFleet(ctx, srv.Client(), specs, declarative.FleetOptions{ApplyOptions: opts.ApplyOptions, Concurrency: 8})
+	}
 	assert.Len(t, srv.KeyIDs(), 200, "no key created twice")
-	t.Logf("%d requests, %d writes, for 200 specs under faults", len(srv.Requests()), res.Writes())
+	t.Logf("%d requests for 200 specs under faults", len(srv.Requests()))
 
 	// Every shown-once secret reached the sink, and matches the server.
 	created := 0

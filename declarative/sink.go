@@ -2,10 +2,13 @@ package declarative
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/streamkap-go/streamkap"
 )
@@ -38,6 +41,10 @@ type ShownOnceSecret struct {
 	// Kafka are the Kafka credentials added to an existing key, or those of
 	// a created key whose answer was lost (its password was chosen here).
 	Kafka *streamkap.KafkaCredentials
+	// Unconfirmed is set on a secret handed back by an
+	// [*OutcomeUnknownError]: the write that would put it in effect may or
+	// may not have been applied.
+	Unconfirmed bool
 }
 
 // File returns the secret as a credential file: the one the API sent for a
@@ -68,36 +75,87 @@ func (e *SinkError) Unwrap() error { return e.Err }
 // DirSink returns a sink that writes each secret as a credential file,
 // mode 0600, into dir (created 0700 if missing): "<name>.json" for a
 // created key, "<name>.kafka.json" and "<name>.api.json" for added access.
-// Each file is written atomically; a key replaced later overwrites its file.
+//
+// Names are one-to-one: <name> is the key's name with every byte other
+// than a lowercase ASCII letter, a digit, '-' or '_' written as %XX
+// ("team/a" is "team%2Fa", "svc.api" is "svc%2Eapi", "Team" is "%54eam"),
+// so two keys never share a file, even on a file system that ignores
+// letter case, and no name leaves the directory. A name whose encoding would be longer than
+// 200 bytes is cut and followed by '~' and 16 hex digits of its SHA-256.
+// Within one sink's life a file is written once: a second secret for the
+// same file is refused, and Apply hands it back in a [*SinkError].
+// Across runs a file is replaced atomically (a key replaced later
+// overwrites its own file).
 func DirSink(dir string) SecretSink {
-	return SinkFunc(func(_ context.Context, s ShownOnceSecret) error {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return err
-		}
-		name := safeFileName(s.KeyName)
-		switch {
-		case s.CredentialFile != nil:
-		case s.API != nil:
-			name += ".api"
-		case s.Kafka != nil:
-			name += ".kafka"
-		}
-		return s.File().WriteFile(filepath.Join(dir, name+".json"))
-	})
+	return &dirSink{dir: dir, written: map[string]bool{}}
 }
 
-// safeFileName keeps a key name's letters, digits, '-', '_' and '.', and
-// replaces anything else, so that a name cannot leave the directory.
-func safeFileName(name string) string {
-	out := strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
-			return r
+type dirSink struct {
+	dir     string
+	mu      sync.Mutex
+	written map[string]bool // file names written by this sink
+}
+
+// Store writes s to its file.
+func (d *dirSink) Store(_ context.Context, s ShownOnceSecret) error {
+	name := SecretFileName(s)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.written[name] {
+		return fmt.Errorf("declarative: %s was already written in this run: refusing to overwrite a secret", name)
+	}
+	if err := os.MkdirAll(d.dir, 0o700); err != nil {
+		return err
+	}
+	if err := s.File().WriteFile(filepath.Join(d.dir, name)); err != nil {
+		return err
+	}
+	d.written[name] = true
+	return nil
+}
+
+// SecretFileName is the file name [DirSink] gives s: the key's name
+// encoded one-to-one (see DirSink), then ".json" for a created key's
+// credential file, ".api.json" or ".kafka.json" for added access.
+func SecretFileName(s ShownOnceSecret) string {
+	name := fileNameOf(s.KeyName)
+	switch {
+	case s.CredentialFile != nil:
+	case s.API != nil:
+		name += ".api"
+	case s.Kafka != nil:
+		name += ".kafka"
+	}
+	return name + ".json"
+}
+
+// maxEncodedName leaves room for the suffixes and temporary-file
+// decorations within the usual 255-byte limit of a file name.
+const maxEncodedName = 200
+
+// fileNameOf encodes a key name into a file name, one-to-one.
+func fileNameOf(name string) string {
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' {
+			b.WriteByte(c)
+			continue
 		}
-		return '_'
-	}, name)
-	if strings.Trim(out, ".") == "" {
-		out = "_" + out
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	out := b.String()
+	if out == "" {
+		return "%"
+	}
+	if len(out) > maxEncodedName {
+		sum := sha256.Sum256([]byte(name))
+		cut := out[:maxEncodedName-17]
+		// Never cut inside a %XX.
+		if i := strings.LastIndexByte(cut, '%'); i >= len(cut)-2 {
+			cut = cut[:i]
+		}
+		out = cut + "~" + hex.EncodeToString(sum[:8])
 	}
 	return out
 }

@@ -85,6 +85,13 @@ func DropAfterApply() Fault { return Fault{fakeapi.Fault{Kind: fakeapi.FaultDrop
 // Delay waits d (or until the client gives up) before handling the request.
 func Delay(d time.Duration) Fault { return Fault{fakeapi.Fault{Kind: fakeapi.FaultDelay, Delay: d}} }
 
+// ApplyLate waits d, even after the client has given up, then handles the
+// request: a server that applies a change after the client's attempt
+// timed out. The client sees its own timeout; the change lands later.
+func ApplyLate(d time.Duration) Fault {
+	return Fault{fakeapi.Fault{Kind: fakeapi.FaultApplyLate, Delay: d}}
+}
+
 // MalformedJSON handles the request, then sends only the first half of its answer.
 func MalformedJSON() Fault { return Fault{fakeapi.Fault{Kind: fakeapi.FaultMalformedJSON}} }
 

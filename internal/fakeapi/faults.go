@@ -41,6 +41,9 @@ const (
 	// "object" (a detail object's code and message), "request-id",
 	// "location" (a redirect), "html" (a gateway page) or "base64".
 	FaultEcho
+	// FaultApplyLate waits Delay whatever the client does, then handles the
+	// request: a server that applies a change after the client gave up.
+	FaultApplyLate
 )
 
 // Fault describes a failure to inject.
@@ -145,6 +148,8 @@ func (f *fault) before(w *responseWriter, r *http.Request, body []byte) bool {
 		case <-r.Context().Done():
 			return true
 		}
+	case FaultApplyLate:
+		time.Sleep(f.Delay)
 	case FaultDropAfterApply, FaultMalformedJSON, FaultEmptyBody, FaultOversizedBody, FaultTrickle:
 		w.capture = true
 	}
