@@ -211,8 +211,10 @@ func validateFleet(specs []KeySpec, opts *FleetOptions) error {
 	var errs []error
 	seen := map[string]int{}
 	for i := range specs {
-		if err := specs[i].Validate(); err != nil {
-			errs = append(errs, err)
+		var specErr *SpecError
+		if err := specs[i].Validate(); errors.As(err, &specErr) {
+			specErr.Index = i
+			errs = append(errs, specErr)
 		}
 		if first, dup := seen[specs[i].Name]; dup {
 			errs = append(errs, &SpecError{Name: specs[i].Name, Index: i,

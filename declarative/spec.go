@@ -49,7 +49,9 @@ type APISpec struct {
 	Roles []string `json:"roles,omitempty"`
 	// Permissions are permission ids. The API takes them only when API
 	// access is created, and neither shows nor changes them afterwards: on
-	// a key that has API access they are not compared.
+	// a key whose API access has permissions they are not compared. A key
+	// whose API access has roles cannot trade them for permissions, so
+	// such a spec plans a replacement.
 	Permissions []string `json:"permissions,omitempty"`
 }
 
@@ -164,15 +166,17 @@ func (s *KeySpec) Validate() error {
 		}
 	}
 	if len(problems) > 0 {
-		return &SpecError{Name: s.Name, Problems: problems}
+		return &SpecError{Name: s.Name, Index: -1, Problems: problems}
 	}
 	return nil
 }
 
 // SpecError lists what is wrong with a spec; nothing was sent.
 type SpecError struct {
-	// Name is the spec's name; Index and Line locate it in a loaded file
-	// (Index is -1 and Line 0 for a spec built in Go).
+	// Name is the spec's name. Index is the spec's place in the list given
+	// to ApplyFleet or PlanFleet, -1 for a spec given alone (Validate,
+	// Plan, Apply); Line is 0 (a loaded file reports its problems, with
+	// lines, in a [*LoadError]).
 	Name  string
 	Index int
 	Line  int

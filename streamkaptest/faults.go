@@ -21,6 +21,13 @@ func (s *Server) InjectFault(method, path string, times int, f Fault) {
 	s.fake.AddFault(method, path, times, f.f)
 }
 
+// InjectFaultAfter is InjectFault for the requests after the first skip
+// that match: to fail, say, the read that follows a write but not the
+// read before it.
+func (s *Server) InjectFaultAfter(method, path string, skip, times int, f Fault) {
+	s.fake.AddFaultAfter(method, path, skip, times, f.f)
+}
+
 // InjectRandomFault makes f hit each request matching method and path (as
 // for InjectFault) with the given probability, drawn from a generator
 // seeded with seed so that a run can be repeated, until [Server.ClearFaults].

@@ -304,10 +304,7 @@ func createCommand(fs *flag.FlagSet) body {
 			var unknown *streamkap.CreateOutcomeUnknownError
 			if errors.As(err, &unknown) && !unknown.KafkaPassword.IsZero() {
 				// Its Kafka password was chosen here: keep it.
-				rescued := keyFile("", nil, &streamkap.KafkaCredentials{Username: unknown.KafkaUsername, Password: unknown.KafkaPassword})
-				if where, werr := a.writeSecret(rescued); werr == nil {
-					fmt.Fprintf(a.stderr, "streamkap-keys create: the Kafka password that was sent is in %s\n", where)
-				}
+				a.rescueKafka("", unknown.KafkaUsername, unknown.KafkaPassword)
 			}
 			return err
 		}
@@ -706,6 +703,11 @@ func applyCommand(fs *flag.FlagSet) body {
 		opts := fleet.options()
 		opts.AllowReplace, opts.DryRun = allowReplace, dryRun
 		if secretsDir != "" {
+			if !dryRun {
+				if err := prepareSecretsDir(secretsDir); err != nil {
+					return err
+				}
+			}
 			opts.Sink = declarative.DirSink(secretsDir)
 		} else if !dryRun {
 			// A plan that issues a shown-once secret needs somewhere to put
@@ -726,7 +728,8 @@ func applyCommand(fs *flag.FlagSet) body {
 		if res != nil && len(res.Keys)+len(res.Pruned) > 0 {
 			a.progressDone()
 		}
-		return a.reportFleet(res, err, dryRun)
+		kept := a.keepUnstored(res, secretsDir)
+		return errors.Join(kept, a.reportFleet(res, err, dryRun))
 	}
 }
 

@@ -78,7 +78,7 @@ func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.Is(err, streamkap.ErrOutcomeUnknown), errors.Is(err, streamkap.ErrSecretLost):
+	case errors.Is(err, streamkap.ErrOutcomeUnknown), errors.Is(err, streamkap.ErrSecretLost), errors.Is(err, errSecretRescued):
 		return exitOutcomeUnknown
 	case errors.Is(err, errUsage), errors.Is(err, flag.ErrHelp):
 		return exitUsage

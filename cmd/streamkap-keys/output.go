@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -38,62 +37,6 @@ func (a *app) printSaved(where string, v any, format string, args ...any) error 
 	return a.print(v, func(w io.Writer) {
 		fmt.Fprintf(w, "%s; the shown-once secret is in %s (mode 0600)\n", message, where)
 	})
-}
-
-// requireOut refuses, before anything is sent, a command that would
-// receive a secret and has nowhere to put it.
-func (a *app) requireOut(why string) error {
-	switch {
-	case a.out == "":
-		return usageError("%s shown once: give --out FILE (written with mode 0600) or --out - --reveal; nothing was sent", why)
-	case a.out == "-" && !a.reveal:
-		return usageError("--out - prints the secret to stdout: add --reveal to confirm; nothing was sent")
-	case a.out != "-" && !a.force:
-		if _, err := os.Lstat(a.out); err == nil {
-			return usageError("%s exists: add --force to overwrite it; nothing was sent", a.out)
-		}
-	}
-	return nil
-}
-
-// writeSecret writes a credential file to --out (mode 0600, atomically),
-// or to stdout with --out - --reveal. It returns where it went.
-func (a *app) writeSecret(file *streamkap.CredentialFile) (string, error) {
-	if err := a.requireOut("the command received a secret"); err != nil {
-		return "", err
-	}
-	if a.out == "-" {
-		data, err := file.RevealJSON()
-		if err != nil {
-			return "", err
-		}
-		defer clear(data)
-		if _, err := fmt.Fprintf(a.stdout, "%s\n", data); err != nil {
-			return "", err
-		}
-		return "stdout", nil
-	}
-	if err := file.WriteFile(a.out); err != nil {
-		return "", err
-	}
-	return a.out, nil
-}
-
-// keyFile is a credential file for the secrets a command received.
-func keyFile(id string, api *streamkap.APICredentials, kafka *streamkap.KafkaCredentials) *streamkap.CredentialFile {
-	return &streamkap.CredentialFile{ProjectKeyID: id, Type: streamkap.CredentialFileType, API: api, Kafka: kafka}
-}
-
-// rescueKafka keeps a Kafka password whose update's outcome is unknown:
-// it may be in effect, and it was chosen here.
-func (a *app) rescueKafka(id, username string, password streamkap.Secret) {
-	if password.IsZero() || a.out == "" {
-		return
-	}
-	file := keyFile(id, nil, &streamkap.KafkaCredentials{Username: username, Password: password})
-	if where, err := a.writeSecret(file); err == nil {
-		fmt.Fprintf(a.stderr, "streamkap-keys: the outcome is unknown; the Kafka password that was sent is in %s\n", where)
-	}
 }
 
 // readLine reads one line, without its line break.

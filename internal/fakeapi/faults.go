@@ -61,6 +61,7 @@ type Fault struct {
 type fault struct {
 	method, pattern string
 	remaining       int
+	skip            int // matching requests to let through first
 	// random faults hit a matching request with probability, forever.
 	probability float64
 	rand        *rand.Rand
@@ -72,8 +73,13 @@ type fault struct {
 // path.Match pattern such as "/project-keys/*"). Faults apply in the order
 // they were added.
 func (s *Server) AddFault(method, pattern string, times int, f Fault) {
+	s.AddFaultAfter(method, pattern, 0, times, f)
+}
+
+// AddFaultAfter is AddFault for the matching requests after the first skip.
+func (s *Server) AddFaultAfter(method, pattern string, skip, times int, f Fault) {
 	s.mu.Lock()
-	s.faults = append(s.faults, &fault{method: method, pattern: pattern, remaining: times, Fault: f})
+	s.faults = append(s.faults, &fault{method: method, pattern: pattern, skip: skip, remaining: times, Fault: f})
 	s.mu.Unlock()
 }
 
@@ -102,6 +108,10 @@ func (s *Server) takeFault(method, escapedPath string) *fault {
 			continue
 		}
 		if ok, _ := path.Match(f.pattern, escapedPath); !ok && f.pattern != escapedPath {
+			continue
+		}
+		if f.skip > 0 {
+			f.skip--
 			continue
 		}
 		if f.rand != nil {

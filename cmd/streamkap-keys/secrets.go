@@ -1,0 +1,215 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/streamkap-go/streamkap"
+	"github.com/streamkap-go/streamkap/declarative"
+)
+
+// errSecretRescued marks a run whose shown-once secret could not be
+// written where asked and went to a fallback file instead (exit 9: the
+// script must look at stderr before anything else).
+var errSecretRescued = errors.New("the shown-once secret was kept in a fallback file")
+
+// requireOut refuses, before anything is sent, a command that would
+// receive a secret and has nowhere to put it. It proves --out: a regular
+// file (or none yet) in a directory where a file of mode 0600 can be
+// written.
+func (a *app) requireOut(why string) error {
+	switch {
+	case a.out == "":
+		return usageError("%s shown once: give --out FILE (written with mode 0600) or --out - --reveal; nothing was sent", why)
+	case a.out == "-":
+		if !a.reveal {
+			return usageError("--out - prints the secret to stdout: add --reveal to confirm; nothing was sent")
+		}
+		return nil
+	}
+	info, err := os.Lstat(a.out)
+	switch {
+	case err == nil && !info.Mode().IsRegular():
+		return usageError("--out %s is not a regular file (%s): give a file path, or - with --reveal; nothing was sent", a.out, info.Mode().Type())
+	case err == nil && !a.force:
+		return usageError("%s exists: add --force to overwrite it; nothing was sent", a.out)
+	case err != nil && !errors.Is(err, os.ErrNotExist):
+		return usageError("--out: %v; nothing was sent", err)
+	}
+	if err := probeDir(filepath.Dir(a.out)); err != nil {
+		return usageError("--out %s cannot be written: %v; nothing was sent", a.out, err)
+	}
+	return nil
+}
+
+// probeDir proves that a file of mode 0600 can be created in dir.
+func probeDir(dir string) error {
+	probe, err := os.CreateTemp(dir, ".streamkap-keys-probe-*")
+	if err != nil {
+		return err
+	}
+	name := probe.Name()
+	err = errors.Join(probe.Chmod(0o600), probe.Close())
+	return errors.Join(err, os.Remove(name))
+}
+
+// writeSecret writes a credential file to --out (mode 0600, atomically),
+// or to stdout with --out - --reveal, and returns where it went. --out was
+// proven before the request; a file that appeared there since is replaced.
+// When the write still fails, the secret goes to a fallback file, which
+// stderr names with the key's id, and the error matches errSecretRescued.
+func (a *app) writeSecret(file *streamkap.CredentialFile) (string, error) {
+	if a.out == "-" {
+		data, err := file.RevealJSON()
+		if err == nil {
+			_, err = fmt.Fprintf(a.stdout, "%s\n", data)
+			clear(data)
+		}
+		if err == nil {
+			return "stdout", nil
+		}
+		return "", a.keepSecret(file, "", err)
+	}
+	if err := file.WriteFile(a.out); err != nil {
+		return "", a.keepSecret(file, filepath.Dir(a.out), err)
+	}
+	return a.out, nil
+}
+
+// keepSecret writes a secret that could not go where asked to a fallback
+// file, mode 0600: in dir (next to the target) if it can, else in the
+// current directory, else in the temporary directory. Stderr names the
+// file and the key; the secret itself is never printed.
+func (a *app) keepSecret(file *streamkap.CredentialFile, dir string, cause error) error {
+	where, err := writeFallback(file, fallbackName(file.ProjectKeyID, ""), dir)
+	if err != nil {
+		return fmt.Errorf("the shown-once secret of key %s could not be written (%v), nor kept in a fallback file: %w",
+			orDash(file.ProjectKeyID), cause, errors.Join(err, streamkap.ErrSecretLost))
+	}
+	fmt.Fprintf(a.stderr, "streamkap-keys: the shown-once secret of key %s could not be written where asked (%v); it is in %s (mode 0600)\n",
+		orDash(file.ProjectKeyID), cause, where)
+	return fmt.Errorf("%w: %s (key %s)", errSecretRescued, where, orDash(file.ProjectKeyID))
+}
+
+// fallbackName is the pattern of a fallback file's name.
+func fallbackName(keyID, what string) string {
+	if keyID == "" {
+		keyID = "new-key"
+	}
+	return "streamkap-" + declarative.SecretFileName(declarative.ShownOnceSecret{KeyName: keyID}) + what + ".rescued-*.json"
+}
+
+// writeFallback writes file to a new file named after pattern in the
+// first of dir, the current directory and the temporary directory where
+// it can, and returns its path.
+func writeFallback(file *streamkap.CredentialFile, pattern, dir string) (string, error) {
+	var errs []error
+	for _, d := range []string{dir, ".", os.TempDir()} {
+		if d == "" {
+			continue
+		}
+		where, err := writeNew(file, d, pattern)
+		if err == nil {
+			return where, nil
+		}
+		errs = append(errs, err)
+	}
+	return "", errors.Join(errs...)
+}
+
+// writeNew writes file to a new file (mode 0600) in dir.
+func writeNew(file *streamkap.CredentialFile, dir, pattern string) (string, error) {
+	f, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return "", err
+	}
+	name := f.Name()
+	if err := f.Close(); err != nil {
+		return "", err
+	}
+	if err := file.WriteFile(name); err != nil {
+		_ = os.Remove(name)
+		return "", err
+	}
+	if abs, err := filepath.Abs(name); err == nil {
+		name = abs
+	}
+	return name, nil
+}
+
+// keyFile is a credential file for the secrets a command received.
+func keyFile(id string, api *streamkap.APICredentials, kafka *streamkap.KafkaCredentials) *streamkap.CredentialFile {
+	return &streamkap.CredentialFile{ProjectKeyID: id, Type: streamkap.CredentialFileType, API: api, Kafka: kafka}
+}
+
+// rescueKafka keeps a Kafka password whose write's outcome is unknown: it
+// may be in effect, and it was chosen here. It goes to --out when given
+// (proven before the request), else to a fallback file.
+func (a *app) rescueKafka(id, username string, password streamkap.Secret) {
+	if password.IsZero() {
+		return
+	}
+	file := keyFile(id, nil, &streamkap.KafkaCredentials{Username: username, Password: password})
+	if a.out == "" {
+		where, err := writeFallback(file, fallbackName(id, ".kafka"), "")
+		if err == nil {
+			fmt.Fprintf(a.stderr, "streamkap-keys: the outcome is unknown; the Kafka password that was sent is in %s (mode 0600)\n", where)
+		}
+		return
+	}
+	if where, err := a.writeSecret(file); err == nil {
+		fmt.Fprintf(a.stderr, "streamkap-keys: the outcome is unknown; the Kafka password that was sent is in %s\n", where)
+	}
+}
+
+// prepareSecretsDir proves, before anything is sent, that apply can write
+// its secrets into dir (created 0700 if missing).
+func prepareSecretsDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return usageError("--secrets-dir: %v; nothing was sent", err)
+	}
+	if err := probeDir(dir); err != nil {
+		return usageError("--secrets-dir %s cannot be written: %v; nothing was sent", dir, err)
+	}
+	return nil
+}
+
+// keepUnstored writes every secret a fleet's errors hand back (a sink
+// that failed, a Kafka password whose write's outcome is unknown) to
+// fallback files, names each on stderr, and returns an error matching
+// errSecretRescued when there was any.
+func (a *app) keepUnstored(res *declarative.FleetResult, dir string) error {
+	if res == nil {
+		return nil
+	}
+	var kept []string
+	var errs []error
+	for _, r := range append(res.Keys, res.Pruned...) {
+		for _, s := range declarative.UnstoredSecrets(r.Err) {
+			what := ""
+			if s.Unconfirmed {
+				what = ".unconfirmed"
+			}
+			where, err := writeFallback(s.File(), fallbackName(s.KeyID, what), dir)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("key %q (%s): %w", s.KeyName, orDash(s.KeyID), err))
+				continue
+			}
+			kept = append(kept, where)
+			note := "shown-once secret"
+			if s.Unconfirmed {
+				note = "Kafka password that was sent (its write's outcome is unknown)"
+			}
+			fmt.Fprintf(a.stderr, "streamkap-keys: the %s of key %q (%s) is in %s (mode 0600)\n", note, s.KeyName, orDash(s.KeyID), where)
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("secrets could not be kept anywhere: %w", errors.Join(append(errs, streamkap.ErrSecretLost)...))
+	}
+	if len(kept) > 0 {
+		return fmt.Errorf("%w: %d file(s), named above", errSecretRescued, len(kept))
+	}
+	return nil
+}
