@@ -276,7 +276,7 @@ func credentialFileJSON(secret string) string {
 	return fmt.Sprintf(`{"project_key_id":"pk-7","type":"streamkap_project_key","created_at":"2026-01-01T00:00:00Z",
 		"project":{"name":"p"},"api":{"client_id":"cid-file","client_secret":%q,"token_endpoint":"https://evil.example/auth/access-token",
 		"api_url":"https://evil.example","roles":["Admin"]},
-		"kafka":{"username":"u","password":%q,"bootstrap_servers":"b:1","security_protocol":"SASL_SSL","sasl_mechanism":"PLAIN"},
+		"kafka":{"username":"usr","password":%q,"bootstrap_servers":"b:1","security_protocol":"SASL_SSL","sasl_mechanism":"PLAIN"},
 		"kafka_acls":[{"name":"t","operation":"READ","resource_pattern_type":"LITERAL"}],"tool_profile":"full"}`, secret, plantedKafkaPass)
 }
 
@@ -313,7 +313,7 @@ func TestCredentialFileProblems(t *testing.T) {
 	require.ErrorAs(t, err, &cfgErr)
 	assert.Contains(t, err.Error(), "JSON object, raw or base64-encoded")
 
-	_, err = NewClient(WithCredentialFileData([]byte(`{"project_key_id":"pk","kafka":{"username":"u","password":"` + plantedKafkaPass + `"}}`)))
+	_, err = NewClient(WithCredentialFileData([]byte(`{"project_key_id":"pk","kafka":{"username":"usr","password":"` + plantedKafkaPass + `"}}`)))
 	require.ErrorAs(t, err, &cfgErr)
 	assert.Contains(t, err.Error(), "Kafka-only")
 	assert.NotContains(t, err.Error(), plantedKafkaPass)
@@ -327,7 +327,7 @@ func TestCredentialFileProblems(t *testing.T) {
 	assert.Zero(t, h.exchanges.Load())
 
 	kafkaOnly := filepath.Join(t.TempDir(), "kafka.json")
-	require.NoError(t, os.WriteFile(kafkaOnly, []byte(`{"kafka":{"username":"u"}}`), 0o600))
+	require.NoError(t, os.WriteFile(kafkaOnly, []byte(`{"kafka":{"username":"usr"}}`), 0o600))
 	c, err = NewClient(WithBaseURL(testBase), WithHTTPClient(&http.Client{Transport: h.mt}), WithCredentialFile(kafkaOnly))
 	require.NoError(t, err)
 	assert.ErrorContains(t, update(c), "no API credentials")

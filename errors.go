@@ -146,7 +146,8 @@ func (e *APIError) Is(target error) bool {
 	case ErrKeyNotReady:
 		return e.StatusCode == http.StatusBadRequest && notReadyDetail.MatchString(e.Detail)
 	case ErrRefused:
-		return e.StatusCode == http.StatusBadRequest && refusedDetail.MatchString(e.Detail)
+		return e.StatusCode == http.StatusBadRequest && refusedDetail.MatchString(e.Detail) ||
+			e.StatusCode == http.StatusUnprocessableEntity && e.modelRefusal()
 	case ErrBadRequest:
 		return e.StatusCode == http.StatusBadRequest
 	case ErrValidation:
@@ -155,6 +156,18 @@ func (e *APIError) Is(target error) bool {
 		return e.StatusCode >= 300 && e.StatusCode <= 399
 	}
 	return false
+}
+
+// modelRefusal reports a 422 whose message is a business rule the API's
+// request model enforces: pydantic words it "Value error, <rule>".
+func (e *APIError) modelRefusal() bool {
+	for _, f := range e.Fields {
+		if rule, ok := strings.CutPrefix(f.Msg, "Value error, "); ok && refusedDetail.MatchString(rule) {
+			return true
+		}
+	}
+	rule, ok := strings.CutPrefix(e.Detail, "Value error, ")
+	return ok && refusedDetail.MatchString(rule)
 }
 
 // OutcomeUnknown reports whether the failed request was a write that may

@@ -94,7 +94,7 @@ func TestAPIErrorDecoding(t *testing.T) {
 			})
 			// kafka_config makes every 5xx final, so each case is one attempt.
 			_, err := h.c.ProjectKeys.Update(context.Background(), "pk-1", UpdateProjectKeyParams{
-				KafkaConfig: Value(KafkaConfig{Username: "u", Password: NewSecret(plantedKafkaPass)}),
+				KafkaConfig: Value(KafkaConfig{Username: "usr", Password: NewSecret(plantedKafkaPass)}),
 			})
 			var apiErr *APIError
 			require.ErrorAs(t, err, &apiErr)
@@ -246,4 +246,22 @@ func TestSnippet(t *testing.T) {
 	assert.Equal(t, "a b c", r.snippet([]byte("  a \n\t b\r\nc  ")))
 	assert.Equal(t, strings.Repeat("é", maxSnippetRunes)+"…", r.snippet([]byte(strings.Repeat("é", maxSnippetRunes+5))))
 	assert.Equal(t, "", r.snippet(nil))
+}
+
+func TestARuleInTheRequestModelIsARefusal(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{
+		`{"detail":[{"loc":["body"],"msg":"Value error, role_ids and permission_ids are mutually exclusive","type":"value_error"}]}`,
+		`{"detail":"Value error, role_ids and permission_ids are mutually exclusive"}`,
+	} {
+		h := newHarness(t)
+		h.on(http.MethodPatch, "/project-keys/pk-1", jsonResponder(422, body))
+		_, err := h.c.ProjectKeys.Update(context.Background(), "pk-1", UpdateProjectKeyParams{Name: Value("x")})
+		assert.ErrorIs(t, err, ErrRefused, body)
+		assert.ErrorIs(t, err, ErrValidation, body)
+	}
+	h := newHarness(t)
+	h.on(http.MethodPatch, "/project-keys/pk-1", jsonResponder(422, `{"detail":[{"loc":["body","name"],"msg":"Value error, too long","type":"value_error"}]}`))
+	_, err := h.c.ProjectKeys.Update(context.Background(), "pk-1", UpdateProjectKeyParams{Name: Value("x")})
+	assert.NotErrorIs(t, err, ErrRefused, "a value error that is no rule")
 }

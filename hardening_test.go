@@ -90,7 +90,7 @@ func TestWriteRedirectsAreErrorsNotSuccesses(t *testing.T) {
 			assert.ErrorIs(t, err, ErrRedirect)
 			_, err = c.ProjectKeys.RotateKafkaPassword(ctx, "pk-1", NewSecret(plantedKafkaPass))
 			assert.ErrorIs(t, err, ErrRedirect)
-			_, err = c.ProjectKeys.Update(ctx, "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: "u", Password: NewSecret(plantedKafkaPass)})})
+			_, err = c.ProjectKeys.Update(ctx, "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: "usr", Password: NewSecret(plantedKafkaPass)})})
 			assert.ErrorIs(t, err, ErrRedirect)
 			var kafkaErr *KafkaOutcomeUnknownError
 			require.ErrorAs(t, err, &kafkaErr, "a redirect leaves a write's outcome open")
@@ -197,14 +197,14 @@ func TestAKafkaPasswordIsAlwaysTheCallers(t *testing.T) {
 		conn, _, _ := w.(http.Hijacker).Hijack() // applied, then the answer is lost
 		_ = conn.Close()
 	})
-	_, err := api.client(t).ProjectKeys.Update(context.Background(), "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: "u"})})
+	_, err := api.client(t).ProjectKeys.Update(context.Background(), "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: "usr"})})
 	var kafkaErr *KafkaOutcomeUnknownError
 	require.ErrorAs(t, err, &kafkaErr)
 	require.ErrorIs(t, err, ErrOutcomeUnknown)
 	sentPassword := <-sent
 	assert.Len(t, sentPassword, 32, "a password was generated client-side")
 	assert.Equal(t, sentPassword, kafkaErr.Password.Reveal(), "and the error carries it")
-	assert.Equal(t, "u", kafkaErr.Username)
+	assert.Equal(t, "usr", kafkaErr.Username)
 	assert.NotContains(t, err.Error(), sentPassword)
 }
 
@@ -483,7 +483,7 @@ func TestSuccessBodiesMustCarryWhatTheOperationReturns(t *testing.T) {
 			return err
 		}, true},
 		"add Kafka, GET answer": {http.MethodPatch, "/project-keys/pk-1", summary, func(c *Client) error {
-			_, err := c.ProjectKeys.Update(context.Background(), "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: "u"})})
+			_, err := c.ProjectKeys.Update(context.Background(), "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: "usr"})})
 			return err
 		}, true},
 		"permission_ids, no secret": {http.MethodPatch, "/project-keys/pk-1", summary, func(c *Client) error {

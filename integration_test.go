@@ -215,7 +215,7 @@ func TestUpdateTransitions(t *testing.T) {
 func TestUpdateUnderFaults(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	addKafka := streamkap.UpdateProjectKeyParams{KafkaConfig: streamkap.Value(streamkap.KafkaConfig{Username: "u", Password: streamkap.NewSecret(kafkaPassword)})}
+	addKafka := streamkap.UpdateProjectKeyParams{KafkaConfig: streamkap.Value(streamkap.KafkaConfig{Username: "usr", Password: streamkap.NewSecret(kafkaPassword)})}
 	rename := streamkap.UpdateProjectKeyParams{Name: streamkap.Value("renamed")}
 
 	type outcome struct {
@@ -275,7 +275,7 @@ func TestUpdateUnderFaults(t *testing.T) {
 				assert.NotErrorIs(t, err, kind)
 			}
 			state, _ := srv.Key(key.ID)
-			applied := state.Name == "renamed" || state.KafkaUsername == "u"
+			applied := state.Name == "renamed" || state.KafkaUsername == "usr"
 			assert.Equal(t, tc.want.applied, applied, "the change is on the server")
 			if tc.params.KafkaConfig.IsSet() && applied {
 				// Nothing lost: the caller chose the password, and holds it.

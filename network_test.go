@@ -72,7 +72,7 @@ func dropAfterReading(w http.ResponseWriter, r *http.Request) {
 func TestConnectionDroppedAfterACapabilityPATCHIsAnUnknownOutcome(t *testing.T) {
 	t.Parallel()
 	for name, params := range map[string]UpdateProjectKeyParams{
-		"kafka_config":   {KafkaConfig: Value(KafkaConfig{Username: "u", Password: NewSecret(plantedKafkaPass)})},
+		"kafka_config":   {KafkaConfig: Value(KafkaConfig{Username: "usr", Password: NewSecret(plantedKafkaPass)})},
 		"role_ids":       {RoleIDs: Value([]string{"r"})},
 		"permission_ids": {PermissionIDs: Value([]string{"p"})},
 	} {
@@ -119,7 +119,7 @@ func refusedAddr(t *testing.T) string {
 func TestRealDialErrorsAreRetriedEvenForACapabilityPATCH(t *testing.T) {
 	t.Parallel()
 	api := newLoopbackAPI(t, func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.WriteString(w, `{"id":"pk-1","new_kafka_credentials":{"username":"u","password":"`+plantedKafkaPass+`"}}`)
+		_, _ = io.WriteString(w, `{"id":"pk-1","new_kafka_credentials":{"username":"usr","password":"`+plantedKafkaPass+`"}}`)
 	})
 	refused := refusedAddr(t)
 	var dials atomic.Int32
@@ -136,7 +136,7 @@ func TestRealDialErrorsAreRetriedEvenForACapabilityPATCH(t *testing.T) {
 	t.Cleanup(transport.CloseIdleConnections)
 	c := api.client(t, WithHTTPClient(&http.Client{Transport: transport}))
 	res, err := c.ProjectKeys.Update(context.Background(), "pk-1", UpdateProjectKeyParams{
-		KafkaConfig: Value(KafkaConfig{Username: "u", Password: NewSecret(plantedKafkaPass)}),
+		KafkaConfig: Value(KafkaConfig{Username: "usr", Password: NewSecret(plantedKafkaPass)}),
 	})
 	require.NoError(t, err)
 	assert.Equal(t, plantedKafkaPass, res.NewKafkaCredentials.Password.Reveal())

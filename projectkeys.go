@@ -2,12 +2,14 @@ package streamkap
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ProjectKeysService manages Project Keys: API credentials, Kafka access and
@@ -76,9 +78,9 @@ type UpdateProjectKeyParams struct {
 // KafkaConfig describes the Kafka user to create when adding Kafka access.
 // Empty optional fields are left out and take the server's defaults.
 type KafkaConfig struct {
-	// Username is the SASL username, required: 1 to 24 lowercase letters,
-	// digits or '-'. (This rule is inferred from Streamkap's Kafka user
-	// rules; the Project Keys reference does not state it.)
+	// Username is the SASL username, required: 3 to 24 lowercase letters,
+	// digits or '-', not starting or ending with '-'. (The rule of
+	// Streamkap's Terraform provider; the Project Keys reference states none.)
 	Username string `json:"username,omitzero"`
 	// Password is the SASL password, 12 to 128 characters. When zero, the
 	// SDK generates one ([GeneratePassword]) and sends it: a Kafka password
@@ -128,6 +130,54 @@ type UpdateProjectKeyResult struct {
 	// NewKafkaCredentials is set only when the update added Kafka access.
 	// Its Password, chosen client-side, is the one that was sent.
 	NewKafkaCredentials *KafkaCredentials `json:"new_kafka_credentials"`
+	// Warnings are the API's notes to show the user after the update, such
+	// as how long a role change takes to reach issued tokens; never nil
+	// (empty when there is nothing to say). Server text: secrets the client
+	// knows are redacted and control characters escaped.
+	Warnings []string `json:"warnings"`
+	// TokenTTL is the current lifetime of the tenant's JWTs, which a role
+	// change takes at most to reach tokens already issued; zero when the
+	// answer does not say. In JSON it is token_ttl_seconds, as the API
+	// sends it.
+	TokenTTL time.Duration `json:"-"`
+}
+
+// MarshalJSON encodes the result in the API's shape, TokenTTL as
+// token_ttl_seconds.
+func (r UpdateProjectKeyResult) MarshalJSON() ([]byte, error) {
+	type Fields UpdateProjectKeyResult // without these methods; capitalised, so logged field paths drop it
+	w := struct {
+		Fields
+		Warnings        []string `json:"warnings"`
+		TokenTTLSeconds *float64 `json:"token_ttl_seconds,omitempty"`
+	}{Fields: Fields(r), Warnings: r.Warnings}
+	if w.Warnings == nil {
+		w.Warnings = []string{}
+	}
+	if r.TokenTTL > 0 {
+		secs := r.TokenTTL.Seconds()
+		w.TokenTTLSeconds = &secs
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON decodes the API's shape; absent or null warnings are an
+// empty list, and a lifetime that is negative or too large is zero.
+func (r *UpdateProjectKeyResult) UnmarshalJSON(b []byte) error {
+	type Fields UpdateProjectKeyResult
+	w := struct {
+		*Fields
+		TokenTTLSeconds *float64 `json:"token_ttl_seconds"`
+	}{Fields: (*Fields)(r)}
+	err := json.Unmarshal(b, &w)
+	if err != nil && !isFieldTypeError(err) {
+		return err
+	}
+	if r.Warnings == nil {
+		r.Warnings = []string{}
+	}
+	r.TokenTTL = ttlFromSeconds(w.TokenTTLSeconds)
+	return err // a field of the wrong type: the caller skips it and keeps the rest
 }
 
 // ListProjectKeysOptions filters List. The API documents no filters today;
@@ -297,6 +347,10 @@ func (s *ProjectKeysService) update(ctx context.Context, how updateCall, project
 				Username: kafka.Username, Password: kafka.Password, Err: err}
 		}
 		return nil, s.settleRefusal(ctx, projectKeyID, err)
+	}
+	redact := s.client.wire().redactor().with(params.secrets())
+	for i, w := range result.Warnings {
+		result.Warnings[i] = redact.snippet([]byte(w))
 	}
 	if kafka != nil {
 		// The password in effect is the one sent, whatever the answer echoed.

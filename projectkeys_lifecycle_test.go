@@ -548,14 +548,14 @@ func TestCredentialFileBuiltByHand(t *testing.T) {
 	file := &CredentialFile{
 		ProjectKeyID: "pk-1", Type: "streamkap_project_key",
 		API:       &APICredentials{ClientID: "cid", ClientSecret: NewSecret(plantedNewAPISecret), Roles: []string{"Admin"}},
-		Kafka:     &KafkaCredentials{Username: "u", Password: NewSecret(plantedKafkaPass)},
+		Kafka:     &KafkaCredentials{Username: "usr", Password: NewSecret(plantedKafkaPass)},
 		KafkaACLs: []KafkaACL{{TopicName: "t", Operation: OperationRead, ResourcePatternType: PatternLiteral}},
 	}
 	raw, err := file.RevealJSON()
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"project_key_id":"pk-1","type":"streamkap_project_key",
 		"api":{"client_id":"cid","client_secret":"`+plantedNewAPISecret+`","token_endpoint":"","api_url":"","roles":["Admin"]},
-		"kafka":{"username":"u","password":"`+plantedKafkaPass+`","bootstrap_servers":"","security_protocol":"","sasl_mechanism":"","schema_registry_url":""},
+		"kafka":{"username":"usr","password":"`+plantedKafkaPass+`","bootstrap_servers":"","security_protocol":"","sasl_mechanism":"","schema_registry_url":""},
 		"kafka_acls":[{"name":"t","operation":"READ","resource_pattern_type":"LITERAL"}],"tool_profile":null,"allowed_tools":null,"blocked_tools":null}`, string(raw))
 	parsed, err := ParseCredentialFile(raw)
 	require.NoError(t, err)

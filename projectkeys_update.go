@@ -135,7 +135,7 @@ func (v *validator) acls(field string, acls []KafkaACL) {
 func (v *validator) kafkaConfig(field string, kc *KafkaConfig) {
 	if !validKafkaUsername(kc.Username) {
 		v.add(FieldError{Loc: fieldLoc(field, "username"),
-			Msg:  "must be 1 to " + strconv.Itoa(maxKafkaUsernameLen) + " lowercase letters, digits or '-'",
+			Msg:  kafkaUsernameRule,
 			Type: "string_pattern_mismatch"})
 	}
 	if !kc.Password.IsZero() {
@@ -150,13 +150,20 @@ func fieldLoc(field string, more ...string) []string {
 	return append(strings.Split(field, "."), more...)
 }
 
-// maxKafkaUsernameLen and the alphabet of validKafkaUsername are inferred
-// from Streamkap's Kafka user rules (lowercase, Terraform's 24-character
-// limit); the Project Keys docs do not state them.
-const maxKafkaUsernameLen = 24
+// The Kafka username rule is Streamkap's Terraform provider's (its
+// kafka_user resource): 3 to 24 lowercase letters, digits or '-', not
+// starting or ending with '-'. The Project Keys docs do not state one.
+const (
+	minKafkaUsernameLen = 3
+	maxKafkaUsernameLen = 24
+)
+
+// kafkaUsernameRule is the rule in words, for errors and help.
+var kafkaUsernameRule = "must be " + strconv.Itoa(minKafkaUsernameLen) + " to " + strconv.Itoa(maxKafkaUsernameLen) +
+	" lowercase letters, digits or '-', not starting or ending with '-'"
 
 func validKafkaUsername(name string) bool {
-	if name == "" || len(name) > maxKafkaUsernameLen {
+	if len(name) < minKafkaUsernameLen || len(name) > maxKafkaUsernameLen || name[0] == '-' || name[len(name)-1] == '-' {
 		return false
 	}
 	for i := 0; i < len(name); i++ {

@@ -202,8 +202,8 @@ func TestUpdateSkipsAFieldOfAnUnexpectedTypeAndKeepsTheSecret(t *testing.T) {
 	h := newHarness(t)
 	h.on(http.MethodPatch, "/project-keys/pk-1", jsonResponder(200, `{"id":"pk-1","name":{"unexpected":1},
 		"roles":"not-a-list","token_ttl_seconds":"soon",
-		"new_kafka_credentials":{"username":"u","password":"`+plantedKafkaPass+`"}}`))
-	res, err := h.c.ProjectKeys.Update(context.Background(), "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: "u", Password: NewSecret(plantedKafkaPass)})})
+		"new_kafka_credentials":{"username":"usr","password":"`+plantedKafkaPass+`"}}`))
+	res, err := h.c.ProjectKeys.Update(context.Background(), "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: "usr", Password: NewSecret(plantedKafkaPass)})})
 	require.NoError(t, err)
 	assert.Equal(t, "pk-1", res.ID)
 	require.NotNil(t, res.NewKafkaCredentials)
@@ -254,7 +254,7 @@ func TestUpdateValidatesBeforeSending(t *testing.T) {
 			[]FieldError{{Loc: []string{"body", "kafka_password"}, Type: "string_too_short"}}},
 		{"kafka_password too long", "pk-1", UpdateProjectKeyParams{KafkaPassword: Value(NewSecret(strings.Repeat("p", 129)))},
 			[]FieldError{{Loc: []string{"body", "kafka_password"}, Type: "string_too_long"}}},
-		{"kafka_config with kafka_password", "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: "u"}), KafkaPassword: Value(NewSecret(plantedKafkaPass))},
+		{"kafka_config with kafka_password", "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: "usr"}), KafkaPassword: Value(NewSecret(plantedKafkaPass))},
 			[]FieldError{{Loc: []string{"body", "kafka_password"}, Type: "mutually_exclusive"}}},
 		{"unknown tool profile", "pk-1", UpdateProjectKeyParams{ToolProfile: NullableValue(ToolProfile("god-mode"))},
 			[]FieldError{{Loc: []string{"body", "tool_profile"}, Type: "enum"}}},
@@ -264,7 +264,7 @@ func TestUpdateValidatesBeforeSending(t *testing.T) {
 			[]FieldError{{Loc: []string{"body", "kafka_acls", "0", "topic_name"}, Type: "missing"}, {Loc: []string{"body", "kafka_acls", "0", "operation"}, Type: "missing"}}},
 		{"ACL without pattern type", "pk-1", UpdateProjectKeyParams{KafkaACLs: Value([]KafkaACL{{TopicName: "t", Operation: OperationRead}})},
 			[]FieldError{{Loc: []string{"body", "kafka_acls", "0", "resource_pattern_type"}, Type: "missing"}}},
-		{"ACL in kafka_config", "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: "u", KafkaACLs: []KafkaACL{{TopicName: "t", ResourcePatternType: PatternLiteral}}})},
+		{"ACL in kafka_config", "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: "usr", KafkaACLs: []KafkaACL{{TopicName: "t", ResourcePatternType: PatternLiteral}}})},
 			[]FieldError{{Loc: []string{"body", "kafka_config", "kafka_acls", "0", "operation"}, Type: "missing"}}},
 		{"kafka_config without username", "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{})},
 			[]FieldError{{Loc: []string{"body", "kafka_config", "username"}, Type: "string_pattern_mismatch"}}},
@@ -272,9 +272,9 @@ func TestUpdateValidatesBeforeSending(t *testing.T) {
 			[]FieldError{{Loc: []string{"body", "kafka_config", "username"}, Type: "string_pattern_mismatch"}}},
 		{"kafka_config username too long", "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: strings.Repeat("a", 25)})},
 			[]FieldError{{Loc: []string{"body", "kafka_config", "username"}, Type: "string_pattern_mismatch"}}},
-		{"kafka_config password too short", "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: "u", Password: NewSecret("short")})},
+		{"kafka_config password too short", "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: "usr", Password: NewSecret("short")})},
 			[]FieldError{{Loc: []string{"body", "kafka_config", "password"}, Type: "string_too_short"}}},
-		{"kafka_config password too long", "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: "u", Password: NewSecret(strings.Repeat("p", 129))})},
+		{"kafka_config password too long", "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: "usr", Password: NewSecret(strings.Repeat("p", 129))})},
 			[]FieldError{{Loc: []string{"body", "kafka_config", "password"}, Type: "string_too_long"}}},
 		{"key id with a slash", "pk-1/", UpdateProjectKeyParams{Name: Value("n")},
 			[]FieldError{{Loc: []string{"path", "project_key_id"}, Type: "invalid_id"}}},
@@ -372,4 +372,17 @@ func jsonUnmarshal(s string, v any) error {
 		return err
 	}
 	return err
+}
+
+func TestKafkaUsernameRule(t *testing.T) {
+	t.Parallel()
+	for name, ok := range map[string]bool{"abc": true, "a-1": true, "ab": false, "-ab": false, "ab-": false, "Abc": false,
+		"a_b": false, strings.Repeat("a", 24): true, strings.Repeat("a", 25): false} {
+		err := CreateProjectKeyParams{Name: "k", KafkaConfig: &KafkaConfig{Username: name}}.Validate()
+		if ok {
+			assert.NoError(t, err, name)
+		} else {
+			assert.ErrorIs(t, err, ErrValidation, name)
+		}
+	}
 }

@@ -59,7 +59,7 @@ func TestReflectionPrintersCannotReachSecrets(t *testing.T) {
 	values := map[string]any{
 		"Secret":                   password,
 		"*Secret":                  &password,
-		"KafkaCredentials":         streamkap.KafkaCredentials{Username: "u", Password: password},
+		"KafkaCredentials":         streamkap.KafkaCredentials{Username: "usr", Password: password},
 		"an app holding a Client":  app{client: *client, name: "a"},
 		"*Client":                  client,
 		"UpdateProjectKeyParams":   streamkap.UpdateProjectKeyParams{KafkaPassword: streamkap.Value(password)},
@@ -80,7 +80,7 @@ func TestReflectionPrintersCannotReachSecrets(t *testing.T) {
 	// testify's diff of two values that differ only in their secrets.
 	var rec diffRecorder
 	other := streamkap.NewSecret("PLANTED-reflection-password-2")
-	assert.Equal(&rec, streamkap.KafkaCredentials{Username: "u", Password: password}, streamkap.KafkaCredentials{Username: "v", Password: other})
+	assert.Equal(&rec, streamkap.KafkaCredentials{Username: "usr", Password: password}, streamkap.KafkaCredentials{Username: "v", Password: other})
 	assert.Equal(&rec, app{client: *client}, app{client: streamkap.Client{}})
 	assert.Equal(&rec, &streamkap.CredentialFile{Kafka: &streamkap.KafkaCredentials{Password: password}}, &streamkap.CredentialFile{})
 	diffs := rec.messages.String()

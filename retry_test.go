@@ -42,7 +42,7 @@ var callKinds = map[string]func(ctx context.Context, c *Client) error{
 		return err
 	},
 	"patch+kafka_config": func(ctx context.Context, c *Client) error {
-		_, err := c.ProjectKeys.Update(ctx, "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: "u", Password: NewSecret(plantedKafkaPass)})})
+		_, err := c.ProjectKeys.Update(ctx, "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: "usr", Password: NewSecret(plantedKafkaPass)})})
 		return err
 	},
 	"get": func(ctx context.Context, c *Client) error {
@@ -311,7 +311,7 @@ func TestDeadlineDuringAnAttempt(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		start := time.Now()
-		_, err := h.c.ProjectKeys.Update(ctx, "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: "u"})})
+		_, err := h.c.ProjectKeys.Update(ctx, "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: "usr"})})
 		assert.Equal(t, time.Second, time.Since(start))
 		require.ErrorIs(t, err, context.DeadlineExceeded)
 		assert.ErrorIs(t, err, ErrOutcomeUnknown, "the request was in flight")

@@ -36,7 +36,7 @@ func everyKeyCall(ctx context.Context, c *Client, id string) {
 	_, _ = c.ProjectKeys.MCPConfig(ctx, id)
 	_, _ = c.ProjectKeys.SetToolScoping(ctx, id, ToolScoping{Profile: Null[ToolProfile]()})
 	_, _ = c.ProjectKeys.RotateKafkaPassword(ctx, id, NewSecret(plantedKafkaPass))
-	_, _ = c.ProjectKeys.AddKafkaAccess(ctx, id, AddKafkaAccessParams{Username: "u"})
+	_, _ = c.ProjectKeys.AddKafkaAccess(ctx, id, AddKafkaAccessParams{Username: "usr"})
 	_, _ = c.ProjectKeys.AddAPIAccess(ctx, id, AddAPIAccessParams{RoleIDs: []string{"r"}})
 }
 

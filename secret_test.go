@@ -250,7 +250,7 @@ func TestNoExportedTypeRevealsASecret(t *testing.T) {
 	// Types whose secrets sit in unexported fields, built the way callers build them.
 	params := UpdateProjectKeyParams{
 		KafkaPassword: Value(NewSecret(plantedKafkaPass)),
-		KafkaConfig:   Value(KafkaConfig{Username: "u", Password: NewSecret(plantedKafkaPass)}),
+		KafkaConfig:   Value(KafkaConfig{Username: "usr", Password: NewSecret(plantedKafkaPass)}),
 	}
 	pairs += assertNoSecret(t, "UpdateProjectKeyParams", params)
 	pairs += assertNoSecret(t, "*UpdateProjectKeyParams", &params)
@@ -277,7 +277,7 @@ func TestLogsNeverCarrySecrets(t *testing.T) {
 		jsonResponder(429, `{"detail":"slow"}`, "Retry-After", "0"),
 		jsonResponder(200, `{"id":"pk-1","new_kafka_credentials":{"password":"`+plantedKafkaPass+`"},"roles":"wrong type"}`, "X-Request-Id", "req-7"))
 	res, err := h.c.ProjectKeys.Update(context.Background(), "pk-1", UpdateProjectKeyParams{
-		KafkaConfig: Value(KafkaConfig{Username: "u", Password: NewSecret(plantedKafkaPass)}),
+		KafkaConfig: Value(KafkaConfig{Username: "usr", Password: NewSecret(plantedKafkaPass)}),
 	})
 	require.NoError(t, err)
 	assert.Equal(t, plantedKafkaPass, res.NewKafkaCredentials.Password.Reveal())

@@ -106,7 +106,7 @@ func TestResponseInfoForEveryOperation(t *testing.T) {
 		"MCPConfig":       func(o streamkap.CallOption) error { _, err := keys.MCPConfig(ctx, api.ID, o); return err },
 		"WaitUntilActive": func(o streamkap.CallOption) error { _, err := keys.WaitUntilActive(ctx, api.ID, nil, o); return err },
 		"AddKafkaAccess": func(o streamkap.CallOption) error {
-			_, err := keys.AddKafkaAccess(ctx, api.ID, streamkap.AddKafkaAccessParams{Username: "u"}, o)
+			_, err := keys.AddKafkaAccess(ctx, api.ID, streamkap.AddKafkaAccessParams{Username: "usr"}, o)
 			return err
 		},
 		"RotateKafkaPassword": func(o streamkap.CallOption) error {

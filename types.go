@@ -220,11 +220,11 @@ type ProjectKeyDetail struct {
 // MarshalJSON encodes the key in the API's shape, TokenTTL as
 // token_ttl_seconds, so that a key marshalled and read back is the same.
 func (d ProjectKeyDetail) MarshalJSON() ([]byte, error) {
-	type plain ProjectKeyDetail // without these methods
+	type Fields ProjectKeyDetail // without these methods
 	w := struct {
-		plain
+		Fields
 		TokenTTLSeconds *float64 `json:"token_ttl_seconds,omitempty"`
-	}{plain: plain(d)}
+	}{Fields: Fields(d)}
 	if d.TokenTTL > 0 {
 		secs := d.TokenTTL.Seconds()
 		w.TokenTTLSeconds = &secs
@@ -235,20 +235,26 @@ func (d ProjectKeyDetail) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON decodes the API's shape, token_ttl_seconds included. A
 // lifetime that is negative or does not fit a time.Duration is zero.
 func (d *ProjectKeyDetail) UnmarshalJSON(b []byte) error {
-	type plain ProjectKeyDetail
+	type Fields ProjectKeyDetail
 	w := struct {
-		*plain
+		*Fields
 		TokenTTLSeconds *float64 `json:"token_ttl_seconds"`
-	}{plain: (*plain)(d)}
+	}{Fields: (*Fields)(d)}
 	err := json.Unmarshal(b, &w)
 	if err != nil && !isFieldTypeError(err) {
 		return err
 	}
-	d.TokenTTL = 0
-	if secs := w.TokenTTLSeconds; secs != nil && *secs > 0 && *secs < float64(math.MaxInt64/time.Second) {
-		d.TokenTTL = time.Duration(*secs * float64(time.Second))
-	}
+	d.TokenTTL = ttlFromSeconds(w.TokenTTLSeconds)
 	return err // a field of the wrong type: the caller skips it and keeps the rest
+}
+
+// ttlFromSeconds reads token_ttl_seconds: zero when absent, negative or
+// too large for a time.Duration.
+func ttlFromSeconds(secs *float64) time.Duration {
+	if secs == nil || !(*secs > 0 && *secs < float64(math.MaxInt64/time.Second)) {
+		return 0
+	}
+	return time.Duration(*secs * float64(time.Second))
 }
 
 // HasAPIAccess reports whether the key has API credentials.

@@ -540,7 +540,7 @@ func TestLoadSpecs(t *testing.T) {
 		`keys[2] (line 5): duplicate name "a" (first at line 2)`,
 		`keys[3] (line 6) "c": permission_ids: role_ids and permission_ids are mutually exclusive`,
 		`keys[4] (line 7): unknown field "nickname" (line 7)`,
-		`keys[5] (line 8) "e": kafka_config.username: must be 1 to 24 lowercase letters`,
+		`keys[5] (line 8) "e": kafka_config.username: must be 3 to 24 lowercase letters`,
 		`keys[5] (line 8) "e": kafka.whitelist_ips: "not-an-ip" is not an IP address or CIDR`,
 	} {
 		assert.Contains(t, text, want)

@@ -128,7 +128,7 @@ func TestTokenExchangeWithACredentialFile(t *testing.T) {
 		assert.NotEmpty(t, got.json(t)["accessToken"], name)
 	}
 
-	a = r.do(http.MethodPost, "/project-keys", `{"name":"kafka-only","kafka_config":{"username":"ko"}}`)
+	a = r.do(http.MethodPost, "/project-keys", `{"name":"kafka-only","kafka_config":{"username":"kao"}}`)
 	require.Equal(t, 201, a.status, "%s", a.body)
 	body, _ := json.Marshal(map[string]string{"project_key": string(a.body)})
 	got := r.doWith(http.MethodPost, "/auth/access-token", string(body), "")
@@ -250,7 +250,7 @@ func TestCreateRules(t *testing.T) {
 		}},
 		{`{"name":"x","role_ids":[]}`, 422, nil},
 		{`{"name":"x","tool_profile":"god"}`, 422, nil},
-		{`{"name":"x","kafka_config":{"username":"u","password":"short"}}`, 422, nil},
+		{`{"name":"x","kafka_config":{"username":"usr","password":"short"}}`, 422, nil},
 		{`[1,2]`, 422, nil},
 		{`{"name":"x","role_ids":["role-admin"],"permission_ids":["p"]}`, 400, func(t *testing.T, a answer) {
 			assert.Equal(t, "role_ids and permission_ids are mutually exclusive", detail(t, a))
@@ -278,14 +278,15 @@ func TestUpdateTransitions(t *testing.T) {
 	kafkaOnly2 := r.srv.AddKey(Key{Name: "kafka2", Kafka: true})
 
 	// A role change on existing API credentials: the summary, no credentials,
-	// no detail fields (a PATCH answer extends the summary only).
+	// the token TTL and a warning naming it, no detail fields.
 	a := r.do(http.MethodPatch, "/project-keys/"+apiOnly.ID, `{"role_ids":["role-data-admin"]}`)
 	require.Equal(t, 200, a.status, "%s", a.body)
 	res := a.json(t)
 	assert.Contains(t, res, "new_api_credentials")
 	assert.Nil(t, res["new_api_credentials"])
 	assert.Nil(t, res["new_kafka_credentials"])
-	assert.NotContains(t, res, "token_ttl_seconds")
+	assert.EqualValues(t, 900, res["token_ttl_seconds"])
+	assert.Equal(t, []any{"Role changes take effect when the tokens already issued expire, within 900 seconds"}, res["warnings"])
 	assert.NotContains(t, res, "kafka_acls")
 	assert.Equal(t, apiOnly.ID, res["id"])
 

@@ -66,6 +66,16 @@ func WithDeleteDelay(d time.Duration) Option { return func(c *config) { c.fake.D
 // WithDeleteFailure makes deletions end in delete_failed instead of removal.
 func WithDeleteFailure() Option { return func(c *config) { c.fake.DeleteFails = true } }
 
+// WithRefusalWording rewrites the detail of every 400 answer the fake
+// gives to a write it refuses (a key creating, deleting or
+// delete_failed; a broken rule), as another server's words would be: the
+// API documents those refusals, not their words, so code that handles
+// them can be tested against any wording. The streamkap client settles a
+// 400 it does not recognise by reading the key.
+func WithRefusalWording(rewrite func(detail string) string) Option {
+	return func(c *config) { c.fake.Wording = rewrite }
+}
+
 // WithClock replaces the server's clock (default time.Now), for tests that
 // step through token expiry and key states.
 func WithClock(now func() time.Time) Option { return func(c *config) { c.fake.Now = now } }

@@ -174,7 +174,7 @@ type accessFlags struct {
 func (f *accessFlags) declare(fs *flag.FlagSet, kafkaUser string) {
 	fs.Var(&f.roles, "role", "a role, by name, key or id (repeat for more)")
 	fs.Var(&f.permissions, "permission", "a permission id, instead of roles (repeat for more)")
-	fs.StringVar(&f.kafkaUsername, kafkaUser, "", "the Kafka user to create (1 to 24 lowercase letters, digits or '-')")
+	fs.StringVar(&f.kafkaUsername, kafkaUser, "", "the Kafka user to create (3 to 24 lowercase letters, digits or '-', not at either end)")
 	fs.Var(&f.acls, "acl", "a Kafka ACL, TOPIC:OPERATION:PATTERN[:RESOURCE] (repeat for more)")
 	fs.Var(&f.whitelist, "whitelist", "an IP or CIDR the Kafka user may connect from (repeat for more; none: any)")
 	fs.BoolVar(&f.schemaRegistry, "schema-registry", false, "also give the Kafka user Schema Registry access")

@@ -3,6 +3,7 @@ package fakeapi
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -303,6 +304,8 @@ type updateJSON struct {
 	summaryJSON
 	NewAPICredentials   *apiCredentialsJSON   `json:"new_api_credentials"`
 	NewKafkaCredentials *kafkaCredentialsJSON `json:"new_kafka_credentials"`
+	TokenTTLSeconds     int                   `json:"token_ttl_seconds"`
+	Warnings            []string              `json:"warnings"`
 }
 
 type credentialFileJSON struct {
@@ -438,7 +441,7 @@ func (s *Server) handleDelete(w http.ResponseWriter, _ *http.Request, _ []byte, 
 		return
 	}
 	if k.status == StatusCreating {
-		writeDetail(w, http.StatusBadRequest, "Project key is creating; it cannot be deleted until it is active")
+		s.refuse(w, "Project key is creating; it cannot be deleted until it is active")
 		return
 	}
 	if k.status != StatusDeleting {
@@ -459,14 +462,22 @@ type parsedKafkaConfig struct {
 	schemaRegistry                bool
 }
 
+// kafkaUsernamePattern is the Kafka username rule of Streamkap's
+// Terraform provider: lowercase letters, digits and '-', not at either end.
+var kafkaUsernamePattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$`)
+
 func parseKafkaConfig(f *fields) *parsedKafkaConfig {
 	kc := f.object("kafka_config")
 	if kc == nil {
 		return nil
 	}
 	out := &parsedKafkaConfig{}
-	if v := kc.str("username", 1, 24, true); v != nil {
+	if v := kc.str("username", 3, 24, true); v != nil {
 		out.username = *v
+		if !kafkaUsernamePattern.MatchString(*v) {
+			kc.fail("username", "string_pattern_mismatch", "String should match pattern '"+kafkaUsernamePattern.String()+"'", *v,
+				map[string]any{"pattern": kafkaUsernamePattern.String()})
+		}
 	}
 	if v := kc.str("password", 12, 128, false); v != nil {
 		out.password = *v
@@ -499,18 +510,18 @@ func (s *Server) handleCreate(w http.ResponseWriter, _ *http.Request, body []byt
 		return
 	}
 	if hasRoles && hasPerms {
-		writeDetail(w, http.StatusBadRequest, "role_ids and permission_ids are mutually exclusive")
+		s.refuse(w, "role_ids and permission_ids are mutually exclusive")
 		return
 	}
 	if !hasRoles && !hasPerms && kafka == nil {
-		writeDetail(w, http.StatusBadRequest, "A project key needs API access (role_ids or permission_ids) or Kafka access (kafka_config)")
+		s.refuse(w, "A project key needs API access (role_ids or permission_ids) or Kafka access (kafka_config)")
 		return
 	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if bad := s.unknownRolesLocked(roleIDs); bad != "" {
-		writeDetail(w, http.StatusBadRequest, "Unknown role ids: "+bad)
+		s.refuse(w, "Unknown role ids: "+bad)
 		return
 	}
 	now := s.now()
@@ -610,7 +621,7 @@ func (s *Server) handleUpdate(w http.ResponseWriter, _ *http.Request, body []byt
 		problem = "Unknown role ids: " + s.unknownRolesLocked(roleIDs)
 	}
 	if problem != "" {
-		writeDetail(w, http.StatusBadRequest, problem)
+		s.refuse(w, problem)
 		return
 	}
 
@@ -627,6 +638,7 @@ func (s *Server) handleUpdate(w http.ResponseWriter, _ *http.Request, body []byt
 		out.NewAPICredentials = s.apiCredentialsLocked(k)
 	case hasRoles:
 		k.roleIDs = roleIDs
+		out.Warnings = append(out.Warnings, fmt.Sprintf("Role changes take effect when the tokens already issued expire, within %d seconds", int(s.cfg.TokenTTL/time.Second)))
 	case hasPerms:
 		s.addAPIAccessLocked(k, nil, permIDs)
 		out.NewAPICredentials = s.apiCredentialsLocked(k)
@@ -660,5 +672,9 @@ func (s *Server) handleUpdate(w http.ResponseWriter, _ *http.Request, body []byt
 		}
 	}
 	out.summaryJSON = s.summaryLocked(k)
+	out.TokenTTLSeconds = int(s.cfg.TokenTTL / time.Second)
+	if out.Warnings == nil {
+		out.Warnings = []string{}
+	}
 	writeJSON(w, http.StatusOK, out)
 }

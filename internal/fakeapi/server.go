@@ -36,6 +36,10 @@ type Config struct {
 	Now func() time.Time
 	// TenantID and ServiceID identify the tenant and project keys belong to.
 	TenantID, ServiceID string
+	// Wording, when set, rewrites the detail of every 400 the keys'
+	// endpoints answer (a refused state or rule), as another server's
+	// words would be.
+	Wording func(detail string) string
 }
 
 // Server is the fake API. It is an http.Handler; mount it on an
@@ -349,6 +353,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
+}
+
+// refuse answers 400 with detail, in the configured wording.
+func (s *Server) refuse(w http.ResponseWriter, detail string) {
+	if s.cfg.Wording != nil {
+		detail = s.cfg.Wording(detail)
+	}
+	writeDetail(w, http.StatusBadRequest, detail)
 }
 
 func writeDetail(w http.ResponseWriter, status int, detail string) {
