@@ -378,7 +378,8 @@ func TestKafkaUsernameRule(t *testing.T) {
 	t.Parallel()
 	for name, ok := range map[string]bool{"abc": true, "a-1": true, "ab": false, "-ab": false, "ab-": false, "Abc": false,
 		"a_b": false, strings.Repeat("a", 24): true, strings.Repeat("a", 25): false} {
-		err := CreateProjectKeyParams{Name: "k", KafkaConfig: &KafkaConfig{Username: name}}.Validate()
+		params := CreateProjectKeyParams{Name: "k", KafkaConfig: &KafkaConfig{Username: name}}
+		err := params.Validate()
 		if ok {
 			assert.NoError(t, err, name)
 		} else {
