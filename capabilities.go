@@ -39,6 +39,9 @@ type KafkaAccess struct {
 	// change by reading the key back. Then only Username, Password and
 	// BootstrapServers are known.
 	Reconciled bool
+	// Warnings are the API's notes on the update (see
+	// [UpdateProjectKeyResult.Warnings]); empty when reconciled.
+	Warnings []string
 }
 
 // AddKafkaAccess adds a Kafka user to a key that has none (an update with
@@ -58,7 +61,7 @@ func (s *ProjectKeysService) AddKafkaAccess(ctx context.Context, projectKeyID st
 		KafkaACLs: params.KafkaACLs, CreateSchemaRegistry: params.CreateSchemaRegistry,
 	})})
 	if err == nil {
-		return &KafkaAccess{Key: &res.ProjectKey, Credentials: *res.NewKafkaCredentials}, nil
+		return &KafkaAccess{Key: &res.ProjectKey, Credentials: *res.NewKafkaCredentials, Warnings: res.Warnings}, nil
 	}
 	if !errors.Is(err, ErrOutcomeUnknown) {
 		return nil, err
@@ -69,7 +72,7 @@ func (s *ProjectKeysService) AddKafkaAccess(ctx context.Context, projectKeyID st
 	case key == nil:
 		return nil, err
 	case key.KafkaUsername == params.Username:
-		return &KafkaAccess{Key: &key.ProjectKey, Reconciled: true, Credentials: KafkaCredentials{
+		return &KafkaAccess{Key: &key.ProjectKey, Reconciled: true, Warnings: []string{}, Credentials: KafkaCredentials{
 			Username: params.Username, Password: password, BootstrapServers: key.KafkaProxyEndpoint,
 		}}, nil
 	case key.KafkaUsername == "":

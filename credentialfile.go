@@ -172,9 +172,9 @@ func (f *CredentialFile) typedJSON() ([]byte, error) {
 	if f.ToolProfile != "" {
 		out.ToolProfile = &f.ToolProfile
 	}
-	out.KafkaACLs = make([]aclOut, len(f.KafkaACLs))
-	for i, a := range f.KafkaACLs {
-		out.KafkaACLs[i] = aclOut{a.TopicName, string(a.Operation), string(a.ResourcePatternType), string(a.Resource)}
+	out.KafkaACLs = aclsOut(f.KafkaACLs)
+	if out.KafkaACLs == nil {
+		out.KafkaACLs = []aclOut{}
 	}
 	return json.Marshal(out)
 }

@@ -142,25 +142,6 @@ type UpdateProjectKeyResult struct {
 	TokenTTL time.Duration `json:"-"`
 }
 
-// MarshalJSON encodes the result in the API's shape, TokenTTL as
-// token_ttl_seconds.
-func (r UpdateProjectKeyResult) MarshalJSON() ([]byte, error) {
-	type Fields UpdateProjectKeyResult // without these methods; capitalised, so logged field paths drop it
-	w := struct {
-		Fields
-		Warnings        []string `json:"warnings"`
-		TokenTTLSeconds *float64 `json:"token_ttl_seconds,omitempty"`
-	}{Fields: Fields(r), Warnings: r.Warnings}
-	if w.Warnings == nil {
-		w.Warnings = []string{}
-	}
-	if r.TokenTTL > 0 {
-		secs := r.TokenTTL.Seconds()
-		w.TokenTTLSeconds = &secs
-	}
-	return json.Marshal(w)
-}
-
 // UnmarshalJSON decodes the API's shape; absent or null warnings are an
 // empty list, and a lifetime that is negative or too large is zero.
 func (r *UpdateProjectKeyResult) UnmarshalJSON(b []byte) error {

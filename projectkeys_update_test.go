@@ -387,3 +387,31 @@ func TestKafkaUsernameRule(t *testing.T) {
 		}
 	}
 }
+
+func TestUpdateResultWarningsAndTokenTTL(t *testing.T) {
+	t.Parallel()
+	for body, want := range map[string][]string{
+		`{"id":"pk-1","warnings":["Role changes take effect within 1 hour"],"token_ttl_seconds":3600}`: {"Role changes take effect within 1 hour"},
+		`{"id":"pk-1","warnings":null}`: {},
+		`{"id":"pk-1"}`:                 {},
+		`{"id":"pk-1","warnings":["leaked ` + plantedKafkaPass + `","bell\u0007"]}`: {"leaked [REDACTED]", "bell"},
+	} {
+		h := newHarness(t)
+		h.on(http.MethodPatch, "/project-keys/pk-1", jsonResponder(200, body))
+		res, err := h.c.ProjectKeys.Update(context.Background(), "pk-1", UpdateProjectKeyParams{KafkaPassword: Value(NewSecret(plantedKafkaPass))})
+		require.NoError(t, err, body)
+		require.NotNil(t, res.Warnings, body)
+		assert.Equal(t, want, res.Warnings, body)
+		if strings.Contains(body, "3600") {
+			assert.Equal(t, time.Hour, res.TokenTTL)
+			out, err := json.Marshal(res)
+			require.NoError(t, err)
+			var again UpdateProjectKeyResult
+			require.NoError(t, json.Unmarshal(out, &again))
+			assert.Equal(t, time.Hour, again.TokenTTL, "survives json.Marshal")
+			assert.Equal(t, res.Warnings, again.Warnings)
+		} else {
+			assert.Zero(t, res.TokenTTL)
+		}
+	}
+}

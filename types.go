@@ -217,21 +217,6 @@ type ProjectKeyDetail struct {
 	TokenTTL time.Duration `json:"-"`
 }
 
-// MarshalJSON encodes the key in the API's shape, TokenTTL as
-// token_ttl_seconds, so that a key marshalled and read back is the same.
-func (d ProjectKeyDetail) MarshalJSON() ([]byte, error) {
-	type Fields ProjectKeyDetail // without these methods
-	w := struct {
-		Fields
-		TokenTTLSeconds *float64 `json:"token_ttl_seconds,omitempty"`
-	}{Fields: Fields(d)}
-	if d.TokenTTL > 0 {
-		secs := d.TokenTTL.Seconds()
-		w.TokenTTLSeconds = &secs
-	}
-	return json.Marshal(w)
-}
-
 // UnmarshalJSON decodes the API's shape, token_ttl_seconds included. A
 // lifetime that is negative or does not fit a time.Duration is zero.
 func (d *ProjectKeyDetail) UnmarshalJSON(b []byte) error {
@@ -310,6 +295,11 @@ type KafkaCredentials struct {
 // never be lost to a date format.
 type Timestamp struct {
 	time.Time
+	// text is the API's own text for the time it decoded (as, JSON quotes
+	// included); MarshalJSON writes it back while Time is unchanged, so a
+	// value marshalled is what the API sent.
+	text string
+	as   time.Time
 }
 
 // timestampLayouts are tried in order: RFC 3339 (Go, and Python with a
@@ -334,17 +324,25 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 	s = strings.TrimSpace(s[1 : len(s)-1])
 	for _, layout := range timestampLayouts {
 		if v, err := time.Parse(layout, s); err == nil {
-			t.Time = v
+			t.Time, t.as = v, v
+			if json.Valid(b) {
+				t.text = string(b)
+			}
 			return nil
 		}
 	}
 	return nil
 }
 
-// MarshalJSON writes RFC 3339, or null for the zero time.
+// MarshalJSON writes the API's own text for a time it decoded and that
+// was not changed since, RFC 3339 for any other time, and null for the
+// zero time.
 func (t Timestamp) MarshalJSON() ([]byte, error) {
-	if t.IsZero() {
+	switch {
+	case t.IsZero():
 		return []byte("null"), nil
+	case t.text != "" && t.Time.Equal(t.as):
+		return []byte(t.text), nil
 	}
 	return t.Time.MarshalJSON()
 }

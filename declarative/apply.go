@@ -41,6 +41,9 @@ type Result struct {
 	// Writes is how many writes were sent, those read back and sent again
 	// after an unknown outcome included.
 	Writes int `json:"writes"`
+	// Warnings are the API's notes on the updates sent (how long a role
+	// change takes to reach issued tokens, say), to show the user.
+	Warnings []string `json:"warnings,omitempty"`
 	// Err is why the spec was not reached; nil when it was. Error is its
 	// text, for JSON.
 	Err   error  `json:"-"`
@@ -198,11 +201,11 @@ func (a *applier) execute(ctx context.Context, spec *KeySpec, p *KeyPlan, passwo
 				return err
 			}
 		case ActionAddKafkaAccess:
-			if err := a.addKafkaAccess(ctx, spec, id, password); err != nil {
+			if err := a.addKafkaAccess(ctx, spec, id, password, res); err != nil {
 				return err
 			}
 		case ActionAddAPIAccess:
-			if err := a.addAPIAccess(ctx, spec, id); err != nil {
+			if err := a.addAPIAccess(ctx, spec, id, res); err != nil {
 				return err
 			}
 		case ActionUpdate:
@@ -210,9 +213,11 @@ func (a *applier) execute(ctx context.Context, spec *KeySpec, p *KeyPlan, passwo
 			if err != nil {
 				return err
 			}
-			if _, err := keys.Update(ctx, id, params); err != nil {
+			updated, err := keys.Update(ctx, id, params)
+			if err != nil {
 				return err
 			}
+			res.Warnings = append(res.Warnings, updated.Warnings...)
 		}
 	}
 	return nil
@@ -300,7 +305,7 @@ const (
 // addKafkaAccess adds the spec's Kafka user with the password Apply chose
 // and stores its credentials. An unknown outcome is an
 // [*OutcomeUnknownError] that carries the password.
-func (a *applier) addKafkaAccess(ctx context.Context, spec *KeySpec, id string, password streamkap.Secret) error {
+func (a *applier) addKafkaAccess(ctx context.Context, spec *KeySpec, id string, password streamkap.Secret, res *Result) error {
 	kafka, _ := spec.Kafka.Get()
 	kc := kafka.config(password)
 	access, err := a.client.ProjectKeys.AddKafkaAccess(ctx, id, streamkap.AddKafkaAccessParams(kc))
@@ -311,13 +316,14 @@ func (a *applier) addKafkaAccess(ctx context.Context, spec *KeySpec, id string, 
 		}
 		return err
 	}
+	res.Warnings = append(res.Warnings, access.Warnings...)
 	return a.store(ctx, ShownOnceSecret{KeyName: spec.Name, KeyID: id, Kafka: &access.Credentials})
 }
 
 // addAPIAccess gives the key the spec's API access and stores the new
 // credentials. The secret is the server's: an unknown outcome that the
 // SDK could not settle is an [*OutcomeUnknownError], never success.
-func (a *applier) addAPIAccess(ctx context.Context, spec *KeySpec, id string) error {
+func (a *applier) addAPIAccess(ctx context.Context, spec *KeySpec, id string, res *Result) error {
 	api, _ := spec.API.Get()
 	params := streamkap.AddAPIAccessParams{PermissionIDs: api.Permissions}
 	if len(api.Permissions) == 0 {
@@ -330,6 +336,7 @@ func (a *applier) addAPIAccess(ctx context.Context, spec *KeySpec, id string) er
 	added, err := a.client.ProjectKeys.AddAPIAccess(ctx, id, params)
 	switch {
 	case err == nil:
+		res.Warnings = append(res.Warnings, added.Warnings...)
 		return a.store(ctx, ShownOnceSecret{KeyName: spec.Name, KeyID: id, API: added.NewAPICredentials})
 	case errors.Is(err, streamkap.ErrSecretLost):
 		return err // an *APIAccessLostError: added, and its secret lost

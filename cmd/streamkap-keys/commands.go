@@ -413,9 +413,10 @@ func updateCommand(fs *flag.FlagSet) body {
 			if err != nil {
 				return err
 			}
+			a.warn(res.Warnings)
 			return a.printSaved(where, &res.ProjectKey, "Updated key %s (%q)", res.ID, res.Name)
 		}
-		return a.print(&res.ProjectKey, keysTable([]streamkap.ProjectKey{res.ProjectKey}))
+		return a.printUpdate(res)
 	}
 }
 
@@ -538,6 +539,7 @@ func addAPICommand(fs *flag.FlagSet) body {
 		if err != nil {
 			return err
 		}
+		a.warn(res.Warnings)
 		return a.printSaved(where, map[string]any{"project_key_id": id, "api_client_id": res.NewAPICredentials.ClientID},
 			"Added API access to key %s (client %s)", id, res.NewAPICredentials.ClientID)
 	})
@@ -587,7 +589,7 @@ func setRolesCommand(fs *flag.FlagSet) body {
 		if err != nil {
 			return err
 		}
-		return a.print(&res.ProjectKey, keysTable([]streamkap.ProjectKey{res.ProjectKey}))
+		return a.printUpdate(res)
 	})
 }
 
@@ -604,7 +606,7 @@ func setToolsCommand(fs *flag.FlagSet) body {
 		if err != nil {
 			return err
 		}
-		return a.print(&res.ProjectKey, keysTable([]streamkap.ProjectKey{res.ProjectKey}))
+		return a.printUpdate(res)
 	})
 }
 

@@ -26,6 +26,21 @@ func (a *app) print(v any, table func(w io.Writer)) error {
 	return tw.Flush()
 }
 
+// printUpdate prints an update's answer: the API's PATCH answer with -o
+// json (never a secret: an update that adds access goes through
+// printSaved), the key's row otherwise, and the API's warnings on stderr.
+func (a *app) printUpdate(res *streamkap.UpdateProjectKeyResult) error {
+	a.warn(res.Warnings)
+	return a.print(res, keysTable([]streamkap.ProjectKey{res.ProjectKey}))
+}
+
+// warn shows the API's warnings on stderr (the SDK has escaped them).
+func (a *app) warn(warnings []string) {
+	for _, w := range warnings {
+		fmt.Fprintf(a.stderr, "streamkap-keys: warning: %s\n", w)
+	}
+}
+
 // printSaved reports a command whose secret went to --out: with --out -
 // the secret was the data on stdout, so the report goes to stderr.
 func (a *app) printSaved(where string, v any, format string, args ...any) error {
@@ -146,6 +161,11 @@ func statusTable(id, status string) func(io.Writer) {
 func (a *app) reportFleet(res *declarative.FleetResult, runErr error, planOnly bool) error {
 	if res == nil {
 		return runErr
+	}
+	for _, r := range res.Keys {
+		for _, w := range r.Warnings {
+			fmt.Fprintf(a.stderr, "streamkap-keys: warning: %s: %s\n", r.Name, w)
+		}
 	}
 	if err := a.printFleet(res, planOnly); err != nil {
 		return err

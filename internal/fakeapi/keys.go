@@ -247,12 +247,14 @@ func (s *Server) addAPIAccessLocked(k *key, roleIDs, permissionIDs []string) {
 // JSON shapes.
 
 type userJSON struct {
-	ID        string `json:"id"`
-	Email     string `json:"email"`
-	Name      string `json:"name"`
-	TenantID  string `json:"tenant_id"`
-	CreatedAt string `json:"created_at"`
-	LastLogin string `json:"last_login"`
+	ID                string  `json:"id"`
+	Email             string  `json:"email"`
+	Name              string  `json:"name"`
+	TenantID          string  `json:"tenant_id"`
+	ProfilePictureURL *string `json:"profile_picture_url"`
+	PhoneNumber       *string `json:"phone_number"`
+	CreatedAt         string  `json:"created_at"`
+	LastLogin         string  `json:"last_login"`
 }
 
 type summaryJSON struct {
