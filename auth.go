@@ -425,7 +425,7 @@ func readCredentialFile(ctx context.Context, path string, warn func(msg string, 
 	}
 	data, mode, err := readRegularFile(path, maxCredentialFileBytes)
 	if err != nil {
-		return "", Secret{}, fmt.Errorf("streamkap: reading the credential file: %w", err)
+		return "", Secret{}, &ConfigError{Problems: []string{"reading the credential file: " + err.Error()}, Err: err}
 	}
 	defer clear(data)
 	if mode&0o077 != 0 && runtime.GOOS != "windows" {
@@ -434,10 +434,10 @@ func readCredentialFile(ctx context.Context, path string, warn func(msg string, 
 	}
 	f, err := ParseCredentialFile(data)
 	if err != nil {
-		return "", Secret{}, fmt.Errorf("streamkap: credential file %s: %w", path, err)
+		return "", Secret{}, &ConfigError{Problems: []string{"credential file " + path + ": " + err.Error()}, Err: err}
 	}
 	if f.API == nil || f.API.ClientID == "" || f.API.ClientSecret.IsZero() {
-		return "", Secret{}, fmt.Errorf("streamkap: credential file %s has no API credentials (a Kafka-only key cannot call the API)", path)
+		return "", Secret{}, &ConfigError{Problems: []string{"credential file " + path + " has no API credentials (a Kafka-only key cannot call the API)"}}
 	}
 	return f.API.ClientID, f.API.ClientSecret, nil
 }

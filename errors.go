@@ -370,7 +370,13 @@ var ErrMalformedResponse = errors.New("streamkap: malformed response body")
 type ConfigError struct {
 	// Problems lists every problem, one sentence each, in the order found.
 	Problems []string
+	// Err is the underlying failure, when there is one (a credential file
+	// that cannot be read: errors.Is(err, fs.ErrNotExist) works).
+	Err error
 }
+
+// Unwrap returns the underlying failure, if any.
+func (e *ConfigError) Unwrap() error { return e.Err }
 
 // Error lists every problem.
 func (e *ConfigError) Error() string {

@@ -7,7 +7,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -61,9 +63,11 @@ func TestTheBuiltBinary(t *testing.T) {
 	code, _, stderr = exe("--help")
 	assert.Equal(t, exitOK, code)
 	assert.Empty(t, stderr)
-	code, _, stderr = exe("delete", "--help")
+	code, stdout, stderr = exe("delete", "--help")
 	assert.Equal(t, exitOK, code)
-	assert.Contains(t, stderr, "Example:")
+	assert.Contains(t, stdout, "Example:", "help asked for is output: stdout")
+	assert.Contains(t, stdout, "-wait", "with the command's flags")
+	assert.Empty(t, stderr)
 	code, _, _ = exe()
 	assert.Equal(t, exitUsage, code)
 
@@ -89,4 +93,27 @@ func TestTheBuiltBinary(t *testing.T) {
 	code, stdout, _ = exe("version")
 	assert.Equal(t, exitOK, code)
 	assert.Contains(t, stdout, "streamkap-keys "+streamkap.Version)
+
+	for _, sig := range []struct {
+		signal os.Signal
+		code   int
+		name   string
+	}{{os.Interrupt, 130, "SIGINT"}, {syscall.SIGTERM, 143, "SIGTERM"}} {
+		key := srv.AddKey(streamkaptest.Key{Name: "going", API: true})
+		srv.SetKeyStatus(key.ID, streamkap.StatusDeleting) // holds: the wait never ends by itself
+		cmd := exec.Command(bin, "wait", key.ID, "--until", "gone")
+		cmd.Env, cmd.Dir = env, dir
+		var errOut bytes.Buffer
+		cmd.Stderr = &errOut
+		require.NoError(t, cmd.Start())
+		for len(srv.RequestsTo("GET", "/project-keys/"+key.ID)) == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		require.NoError(t, cmd.Process.Signal(sig.signal))
+		err := cmd.Wait()
+		var exit *exec.ExitError
+		require.ErrorAs(t, err, &exit)
+		assert.Equal(t, sig.code, exit.ExitCode(), errOut.String())
+		assert.Contains(t, errOut.String(), "interrupted by "+sig.name)
+	}
 }

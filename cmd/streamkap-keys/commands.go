@@ -1,11 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -629,7 +629,7 @@ type fleetFlags struct {
 }
 
 func (f *fleetFlags) declare(fs *flag.FlagSet) {
-	fs.StringVar(&f.file, "f", "", "the spec file: a JSON list of key specs, or {\"keys\": [...]} (required)")
+	fs.StringVar(&f.file, "f", "", "the spec file: a JSON list of key specs, or {\"keys\": [...]}; - reads stdin (required)")
 	fs.BoolVar(&f.prune, "prune", false, "also delete the keys under --prefix that no spec names")
 	fs.StringVar(&f.prefix, "prefix", "", "with --prune, the name prefix of the keys it may delete")
 	fs.IntVar(&f.concurrency, "concurrency", declarative.DefaultConcurrency, "how many keys to work on at once")
@@ -638,11 +638,11 @@ func (f *fleetFlags) declare(fs *flag.FlagSet) {
 // prepare checks the arguments, reads the spec file and builds the
 // client, in that order: a bad flag or spec is reported before any
 // credential is looked for.
-func (f *fleetFlags) prepare(a *app, args []string) ([]declarative.KeySpec, *streamkap.Client, error) {
+func (f *fleetFlags) prepare(ctx context.Context, a *app, args []string) ([]declarative.KeySpec, *streamkap.Client, error) {
 	if err := noArgs(args); err != nil {
 		return nil, nil, err
 	}
-	specs, err := f.load()
+	specs, err := f.load(ctx, a)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -653,10 +653,11 @@ func (f *fleetFlags) prepare(a *app, args []string) ([]declarative.KeySpec, *str
 	return specs, c, nil
 }
 
-// load reads the spec file.
-func (f *fleetFlags) load() ([]declarative.KeySpec, error) {
+// load reads the spec file (stdin for "-"). Every problem with it is a
+// usage error: nothing was sent.
+func (f *fleetFlags) load(ctx context.Context, a *app) ([]declarative.KeySpec, error) {
 	if f.file == "" {
-		return nil, usageError("give the spec file with -f")
+		return nil, usageError("give the spec file with -f (- for stdin)")
 	}
 	if f.prune && f.prefix == "" {
 		return nil, usageError("--prune needs --prefix: only keys whose names start with it can be deleted")
@@ -664,12 +665,15 @@ func (f *fleetFlags) load() ([]declarative.KeySpec, error) {
 	if f.concurrency < 1 {
 		return nil, usageError("--concurrency must be at least 1")
 	}
-	file, err := os.Open(f.file)
+	data, err := readInput(ctx, a.stdin, f.file, maxInputBytes)
 	if err != nil {
-		return nil, usageError("%v", err)
+		return nil, usageError("-f %s: %v; nothing was sent", f.file, err)
 	}
-	defer file.Close()
-	return declarative.LoadSpecs(file)
+	specs, err := declarative.LoadSpecs(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errUsage, err)
+	}
+	return specs, nil
 }
 
 func (f *fleetFlags) options() declarative.FleetOptions {
@@ -680,7 +684,7 @@ func planCommand(fs *flag.FlagSet) body {
 	var fleet fleetFlags
 	fleet.declare(fs)
 	return func(ctx context.Context, a *app, args []string) error {
-		specs, c, err := fleet.prepare(a, args)
+		specs, c, err := fleet.prepare(ctx, a, args)
 		if err != nil {
 			return err
 		}
@@ -698,7 +702,7 @@ func applyCommand(fs *flag.FlagSet) body {
 	fs.BoolVar(&allowReplace, "allow-replace", false, "delete and create again the keys no update can bring to their spec")
 	fs.BoolVar(&dryRun, "dry-run", false, "plan only: send no write")
 	return func(ctx context.Context, a *app, args []string) error {
-		specs, c, err := fleet.prepare(a, args)
+		specs, c, err := fleet.prepare(ctx, a, args)
 		if err != nil {
 			return err
 		}

@@ -22,19 +22,51 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/streamkap-go/streamkap"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		if sig, ok := <-signals; ok {
+			cancel(&signalError{sig: sig})
+		}
+	}()
 	code := run(ctx, os.Args[1:], &env{
 		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
 		getenv: os.Getenv, stderrIsTerminal: isTerminal(os.Stderr),
 	})
-	stop()
+	signal.Stop(signals)
 	os.Exit(code)
+}
+
+// signalError is why a run's context ended when a signal stopped it.
+type signalError struct{ sig os.Signal }
+
+func (e *signalError) Error() string { return "interrupted by " + signalName(e.sig) }
+
+// exitCode is the shell's convention: 128 and the signal's number (130
+// for SIGINT, 143 for SIGTERM).
+func (e *signalError) exitCode() int {
+	if n, ok := e.sig.(syscall.Signal); ok {
+		return 128 + int(n)
+	}
+	return 130
+}
+
+func signalName(sig os.Signal) string {
+	switch sig {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return sig.String()
 }
 
 // env is what a run sees of the world, so that tests can run it in process.
@@ -72,32 +104,34 @@ func usageError(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{errUsage}, args...)...)
 }
 
-// exitCode maps an error to its exit code. An unknown outcome comes first:
-// it is what a script must act on before anything else.
+// exitCode maps an error to its exit code (the README's table, which
+// TestExitCodeTable keeps in step). An unknown outcome comes first: it is
+// what a script must act on before anything else; a conflict or refusal
+// comes before validation, since the API answers some with a 422.
 func exitCode(err error) int {
+	var cfgErr *streamkap.ConfigError
+	var sig *signalError
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.As(err, &sig):
+		return sig.exitCode()
 	case errors.Is(err, streamkap.ErrOutcomeUnknown), errors.Is(err, streamkap.ErrSecretLost), errors.Is(err, errSecretRescued):
 		return exitOutcomeUnknown
-	case errors.Is(err, errUsage), errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errUsage), errors.Is(err, flag.ErrHelp), errors.As(err, &cfgErr):
 		return exitUsage
 	case errors.Is(err, streamkap.ErrNotFound):
 		return exitNotFound
-	case errors.Is(err, streamkap.ErrValidation):
-		return exitValidation
 	case errors.Is(err, streamkap.ErrKeyNotReady):
 		return exitNotReady
 	case errors.Is(err, streamkap.ErrRefused), errors.Is(err, streamkap.ErrConflict):
 		return exitRefused
+	case errors.Is(err, streamkap.ErrValidation):
+		return exitValidation
 	case errors.Is(err, streamkap.ErrRateLimited):
 		return exitRateLimited
 	case errors.Is(err, streamkap.ErrUnauthorized), errors.Is(err, streamkap.ErrForbidden):
 		return exitUnauthorized
-	}
-	var cfgErr *streamkap.ConfigError
-	if errors.As(err, &cfgErr) {
-		return exitUsage
 	}
 	return exitOther
 }
@@ -118,17 +152,22 @@ type command struct {
 
 // run runs one command line and returns the exit code.
 func run(ctx context.Context, args []string, e *env) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+	if len(args) == 0 {
+		writeHelp(e.stderr) // usage, not data: stdout stays for data
+		return exitUsage
+	}
+	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
 		if len(args) > 1 {
-			if cmd, ok := commandNamed(args[1]); ok {
-				newFlagSet(cmd, e.stdout).Usage()
-				return exitOK
+			cmd, ok := commandNamed(args[1])
+			if !ok {
+				fmt.Fprintf(e.stderr, "streamkap-keys: unknown command %q; run \"streamkap-keys help\"\n", args[1])
+				return exitUsage
 			}
+			fs, _ := declareFlags(cmd, &app{env: e})
+			printUsage(e.stdout, cmd, fs)
+			return exitOK
 		}
 		writeHelp(e.stdout)
-		if len(args) == 0 {
-			return exitUsage
-		}
 		return exitOK
 	}
 	cmd, ok := commandNamed(args[0])
@@ -136,27 +175,56 @@ func run(ctx context.Context, args []string, e *env) int {
 		fmt.Fprintf(e.stderr, "streamkap-keys: unknown command %q; run \"streamkap-keys help\"\n", args[0])
 		return exitUsage
 	}
-	fs := newFlagSet(cmd, e.stderr)
 	a := &app{env: e}
-	a.common(fs, cmd.receivesSecret || cmd.mayReceiveSecret)
-	body := cmd.setup(fs)
+	fs, body := declareFlags(cmd, a)
 	positional, err := parseInterleaved(fs, args[1:])
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return exitOK // -h printed the usage, to stderr
+			printUsage(e.stdout, cmd, fs) // asked for: it is the output
+			return exitOK
 		}
-		return exitUsage // the flag package printed the problem
+		printUsage(e.stderr, cmd, fs) // the flag package printed the problem
+		return exitUsage
 	}
 	err = a.check(cmd)
 	if err == nil {
-		ctx, cancel := context.WithTimeout(ctx, a.timeout)
+		runCtx, cancel := context.WithTimeout(ctx, a.timeout)
 		defer cancel()
-		err = body(ctx, a, positional)
+		err = body(runCtx, a, positional)
+	}
+	var sig *signalError
+	if errors.As(context.Cause(ctx), &sig) {
+		what := "nothing was sent, or every write that was sent is reported above"
+		if errors.Is(err, streamkap.ErrOutcomeUnknown) {
+			what = "a write may have been sent and applied: read the key back"
+		}
+		fmt.Fprintf(e.stderr, "streamkap-keys %s: %v; %s\n", cmd.name, sig, what)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "streamkap-keys %s: %v\n", cmd.name, strings.TrimPrefix(err.Error(), "streamkap: "))
+		}
+		return sig.exitCode()
 	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "streamkap-keys %s: %v\n", cmd.name, strings.TrimPrefix(err.Error(), "streamkap: "))
 	}
 	return exitCode(err)
+}
+
+// declareFlags makes a command's flag set with its flags declared; its
+// errors go to stderr, and usage is printed by the caller.
+func declareFlags(cmd command, a *app) (*flag.FlagSet, body) {
+	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	fs.Usage = func() {}
+	a.common(fs, cmd.receivesSecret || cmd.mayReceiveSecret)
+	return fs, cmd.setup(fs)
+}
+
+// printUsage writes a command's usage, example and flags.
+func printUsage(out io.Writer, cmd command, fs *flag.FlagSet) {
+	fmt.Fprintf(out, "Usage: streamkap-keys %s [flags] %s\n\n%s\n\nExample:\n  %s\n\nFlags:\n", cmd.name, cmd.args, cmd.summary, cmd.example)
+	fs.SetOutput(out)
+	fs.PrintDefaults()
 }
 
 // parseInterleaved parses flags before and after the positional
@@ -177,17 +245,6 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 		positional = append(positional, rest[0])
 		args = rest[1:]
 	}
-}
-
-// newFlagSet makes a command's flag set, whose usage writes to out.
-func newFlagSet(cmd command, out io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
-	fs.SetOutput(out)
-	fs.Usage = func() {
-		fmt.Fprintf(out, "Usage: streamkap-keys %s [flags] %s\n\n%s\n\nExample:\n  %s\n\nFlags:\n", cmd.name, cmd.args, cmd.summary, cmd.example)
-		fs.PrintDefaults()
-	}
-	return fs
 }
 
 func commandNamed(name string) (command, bool) {
@@ -256,7 +313,7 @@ func (a *app) api() (*streamkap.Client, error) {
 	if a.client != nil {
 		return a.client, nil
 	}
-	opts := []streamkap.Option{streamkap.WithUserAgent("streamkap-keys/" + streamkap.Version)}
+	opts := []streamkap.Option{streamkap.WithUserAgent("streamkap-keys/" + streamkap.Version), streamkap.WithLogger(warningLogger(a.stderr))}
 	host := a.host
 	if host == "" {
 		host = a.getenv(streamkap.EnvHost)
@@ -267,6 +324,9 @@ func (a *app) api() (*streamkap.Client, error) {
 	id, secret := a.getenv(streamkap.EnvClientID), a.getenv(streamkap.EnvSecret)
 	switch {
 	case a.credentialFile != "":
+		if err := checkCredentialFile(a.credentialFile); err != nil {
+			return nil, err
+		}
 		opts = append(opts, streamkap.WithCredentialFile(a.credentialFile))
 	case id != "" && secret != "":
 		opts = append(opts, streamkap.WithClientCredentials(id, secret))
@@ -285,6 +345,28 @@ func (a *app) api() (*streamkap.Client, error) {
 	}
 	a.client = client
 	return client, nil
+}
+
+// checkCredentialFile proves, before anything is sent, that --credential-file
+// is a regular file holding API credentials (the SDK reads it again, and
+// warns if others can read it). Every problem is a usage error.
+func checkCredentialFile(path string) error {
+	if path == "-" {
+		return usageError("--credential-file takes a file, not stdin")
+	}
+	data, err := readInput(context.Background(), nil, path, maxInputBytes)
+	if err != nil {
+		return usageError("--credential-file: %v", err)
+	}
+	defer clear(data)
+	file, err := streamkap.ParseCredentialFile(data)
+	if err != nil {
+		return usageError("--credential-file %s: %v", path, err)
+	}
+	if file.API == nil || file.API.ClientID == "" || file.API.ClientSecret.IsZero() {
+		return usageError("--credential-file %s has no API credentials (a Kafka-only key cannot call the API)", path)
+	}
+	return nil
 }
 
 // progress writes a progress line on stderr when it is a terminal.

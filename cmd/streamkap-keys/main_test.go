@@ -5,7 +5,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -172,8 +175,21 @@ func TestExitCodes(t *testing.T) {
 		{"other: a redirect", func() {
 			c.srv.InjectFault(http.MethodGet, "/auth/roles", 1, streamkaptest.Redirect(http.StatusFound, "https://elsewhere.example.com/"))
 		}, []string{"roles"}, exitOther},
+		{"a conflict answered 422 is refused, not invalid", func() {
+			c.srv.InjectFault(http.MethodPatch, "/project-keys/pk-api", 1, streamkaptest.Status(http.StatusUnprocessableEntity,
+				`{"detail":[{"loc":["body","name"],"msg":"A project key with this name already exists","type":"value_error"}]}`, nil))
+		}, []string{"update", "pk-api", "--name", "taken"}, exitRefused},
+		{"an unrecognised 400 on a ready key is refused", func() {
+			c.srv.InjectFault(http.MethodPatch, "/project-keys/pk-api", 1, streamkaptest.Status(http.StatusBadRequest, `{"detail":"Bad request"}`, nil))
+		}, []string{"update", "pk-api", "--name", "x"}, exitRefused},
+		{"an unrecognised 400 on a creating key is not ready", func() {
+			c.srv.InjectFault(http.MethodPatch, "/project-keys/pk-creating", 1, streamkaptest.Status(http.StatusBadRequest, `{"detail":"Bad request"}`, nil))
+		}, []string{"update", "pk-creating", "--name", "x"}, exitNotReady},
+		{"no arguments", nil, []string{}, exitUsage},
 	}
+	covered := map[int]bool{exitUnauthorized: true} // tested below
 	for _, tc := range cases {
+		covered[tc.code] = true
 		if tc.setup != nil {
 			tc.setup()
 		}
@@ -199,6 +215,32 @@ func TestExitCodes(t *testing.T) {
 	r = c.run("list")
 	assert.Equal(t, exitUnauthorized, r.code)
 	assert.NotContains(t, r.stderr, "wrong-secret")
+
+	// The README's table is the one source: every row is a code tested here.
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	rows := regexp.MustCompile(`(?m)^\| (\d) \| `).FindAllStringSubmatch(string(readme), -1)
+	require.Len(t, rows, 10, "the exit-code table has a row per code")
+	for _, row := range rows {
+		code, _ := strconv.Atoi(row[1])
+		assert.True(t, covered[code], "exit code %d of the README is tested", code)
+	}
+}
+
+func TestUsageAndHelp(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	r := c.run()
+	assert.Equal(t, exitUsage, r.code)
+	assert.Empty(t, r.stdout, "usage is no data")
+	assert.Contains(t, r.stderr, "Commands:")
+	for _, args := range [][]string{{"help", "apply"}, {"apply", "--help"}, {"apply", "-h"}} {
+		r = c.run(args...)
+		assert.Equal(t, exitOK, r.code, "%v", args)
+		assert.Contains(t, r.stdout, "-secrets-dir", "%v lists the command's flags", args)
+		assert.Contains(t, r.stdout, "-allow-replace")
+		assert.Empty(t, r.stderr)
+	}
 }
 
 func TestUpdateFlagsCoverEveryField(t *testing.T) {
@@ -300,8 +342,46 @@ func TestPlanAndApply(t *testing.T) {
 	bad := filepath.Join(c.dir, "bad.json")
 	require.NoError(t, os.WriteFile(bad, []byte("[\n  {\"name\": \"x\", \"colour\": \"red\"}\n]"), 0o600))
 	r = c.run("plan", "-f", bad)
-	assert.Equal(t, exitValidation, r.code)
+	assert.Equal(t, exitUsage, r.code, "a spec-file problem is a usage problem")
 	assert.Contains(t, r.stderr, `keys[0] (line 2): unknown field "colour"`)
+
+	// A directory, a FIFO: refused at once, usage.
+	r = c.run("plan", "-f", c.dir)
+	assert.Equal(t, exitUsage, r.code, r.stderr)
+	fifo := filepath.Join(c.dir, "fifo")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
+	r = c.run("plan", "-f", fifo, "--timeout", "2s")
+	assert.Equal(t, exitUsage, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "not a regular file")
+
+	// -f - reads the specs from stdin.
+	r = c.runWithStdin(`[{"name":"from-stdin","kafka":{"username":"stdin-bot"}}]`, "plan", "-f", "-")
+	assert.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "from-stdin")
+}
+
+func TestCredentialFileProblemsAreUsage(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	kafkaOnly := filepath.Join(c.dir, "kafka-only.json")
+	require.NoError(t, os.WriteFile(kafkaOnly, []byte(`{"project_key_id":"pk-1","kafka":{"username":"bot","password":"p"}}`), 0o600))
+	notJSON := filepath.Join(c.dir, "not.json")
+	require.NoError(t, os.WriteFile(notJSON, []byte("not json at all"), 0o600))
+	for _, path := range []string{filepath.Join(c.dir, "missing.json"), notJSON, kafkaOnly, c.dir} {
+		r := c.run("list", "--credential-file", path)
+		assert.Equal(t, exitUsage, r.code, "%s: %s", path, r.stderr)
+	}
+	assert.Empty(t, c.srv.Requests(), "nothing was sent")
+
+	// A file readable by others works, and the SDK's warning reaches stderr.
+	id, secret := c.srv.ClientCredentials()
+	open := filepath.Join(c.dir, "open.json")
+	require.NoError(t, os.WriteFile(open, []byte(`{"project_key_id":"pk-0","api":{"client_id":"`+id+`","client_secret":"`+secret.Reveal()+`"}}`), 0o644))
+	require.NoError(t, os.Chmod(open, 0o644))
+	r := c.run("list", "--credential-file", open)
+	assert.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "warning: credential file is readable by other users")
+	c.noSecretIn("stderr", r.stderr)
 }
 
 func TestProgressGoesToATerminalOnly(t *testing.T) {
