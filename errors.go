@@ -32,12 +32,18 @@ var (
 	// than the client accepts. [APIError.RetryAfter] holds the wait.
 	ErrRateLimited = errors.New("streamkap: rate limited")
 	// ErrKeyNotReady: the key is creating, deleting or delete_failed, and
-	// the API refuses to change it until that ends (HTTP 400 whose detail
-	// starts "Project key is creating", "... is deleting" or "... is
-	// delete_failed"; waiters' [*KeyStateError] too).
+	// the API refuses to change it until that ends (HTTP 400). The API
+	// documents the refusal, not its words: a detail such as "Project key
+	// is creating" is recognised at once; any other 400 to a PATCH or
+	// DELETE of one key is settled by reading the key once (one extra GET,
+	// retried as reads are), whose status decides ([*RefusalError]); if
+	// that read fails, the original error stands. Waiters'
+	// [*KeyStateError] match too.
 	ErrKeyNotReady = errors.New("streamkap: project key not ready")
 	// ErrRefused: the API refused a well-formed request under one of its
-	// business rules (HTTP 400): permission_ids on a key that already has
+	// business rules (HTTP 400, or a 422 whose message is "Value error,
+	// <rule>" when the request model enforces it; a 400 that the key's
+	// read shows is no state problem, too): permission_ids on a key that already has
 	// API access, kafka_config on a key that already has a Kafka user, a
 	// Kafka change on a key without one, role_ids and permission_ids
 	// together, unknown role ids, a key with neither API nor Kafka access.

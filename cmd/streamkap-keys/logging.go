@@ -13,7 +13,9 @@ import (
 // readable by others, a response field skipped), one line each. Records
 // below Warn stay silent, and so do "streamkap done" records, whose
 // failure the command reports itself.
-func warningLogger(w io.Writer) *slog.Logger { return slog.New(&warningHandler{w: w, mu: &sync.Mutex{}}) }
+func warningLogger(w io.Writer) *slog.Logger {
+	return slog.New(&warningHandler{w: w, mu: &sync.Mutex{}})
+}
 
 type warningHandler struct {
 	w     io.Writer
@@ -21,7 +23,9 @@ type warningHandler struct {
 	attrs []slog.Attr
 }
 
-func (h *warningHandler) Enabled(_ context.Context, level slog.Level) bool { return level >= slog.LevelWarn }
+func (h *warningHandler) Enabled(_ context.Context, level slog.Level) bool {
+	return level >= slog.LevelWarn
+}
 
 func (h *warningHandler) Handle(_ context.Context, r slog.Record) error {
 	if r.Message == "streamkap done" {
