@@ -22,7 +22,12 @@ import (
 	"github.com/streamkap-go/streamkap/streamkaptest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if mode := os.Getenv(helperEnv); mode != "" {
+		os.Exit(execHelper(mode))
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // memorySink keeps every secret it is given.
 type memorySink struct {

@@ -2,6 +2,7 @@ package declarative
 
 import (
 	"context"
+	"encoding/json"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -56,6 +57,62 @@ func (s ShownOnceSecret) File() *streamkap.CredentialFile {
 	return &streamkap.CredentialFile{ProjectKeyID: s.KeyID, Type: streamkap.CredentialFileType, API: s.API, Kafka: s.Kafka}
 }
 
+// Kinds of shown-once secret, as [ShownOnceSecret.Kind] names them.
+const (
+	KindCredentialFile = "credential_file"
+	KindAPI            = "api"
+	KindKafka          = "kafka"
+)
+
+// Kind is KindCredentialFile for a created key's credential file, KindAPI
+// or KindKafka for added access.
+func (s ShownOnceSecret) Kind() string {
+	switch {
+	case s.CredentialFile != nil:
+		return KindCredentialFile
+	case s.API != nil:
+		return KindAPI
+	}
+	return KindKafka
+}
+
+// RevealJSON returns the secret as a JSON document with its plaintext:
+// a created key's credential file as the API delivered it; for added
+// access, a credential file holding only the added credentials, with the
+// key's id, its name under "key_name" and, for a secret handed back after
+// an unknown outcome, "unconfirmed": true. Write it only where it belongs.
+func (s ShownOnceSecret) RevealJSON() ([]byte, error) {
+	data, err := s.File().RevealJSON()
+	if err != nil || s.CredentialFile != nil {
+		return data, err
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(data, &doc); err != nil {
+		clear(data)
+		return nil, err
+	}
+	clear(data)
+	name, _ := json.Marshal(s.KeyName)
+	doc["key_name"] = name
+	if s.Unconfirmed {
+		doc["unconfirmed"] = json.RawMessage("true")
+	}
+	return json.Marshal(doc)
+}
+
+// secrets are the plaintexts s holds, for redaction.
+func (s ShownOnceSecret) secrets() []streamkap.Secret {
+	file := s.File()
+	var out []streamkap.Secret
+	if file.API != nil {
+		out = append(out, file.API.ClientSecret)
+	}
+	if file.Kafka != nil {
+		out = append(out, file.Kafka.Password)
+	}
+	return out
+}
+
 // SinkError reports a secret the sink could not store. Apply stopped after
 // it; Secret holds what the sink was given, so nothing is lost.
 type SinkError struct {
@@ -87,27 +144,35 @@ func (e *SinkError) Unwrap() error { return e.Err }
 // Across runs a file is replaced atomically (a key replaced later
 // overwrites its own file).
 func DirSink(dir string) SecretSink {
-	return &dirSink{dir: dir, written: map[string]bool{}}
+	return &fileSink{dir: dir, render: func(s ShownOnceSecret) ([]byte, error) { return s.File().RevealJSON() }, written: map[string]bool{}}
 }
 
-type dirSink struct {
+// fileSink writes each secret, as render makes it, to its one-to-one file
+// in dir, once per sink.
+type fileSink struct {
 	dir     string
+	render  func(ShownOnceSecret) ([]byte, error)
 	mu      sync.Mutex
 	written map[string]bool // file names written by this sink
 }
 
 // Store writes s to its file.
-func (d *dirSink) Store(_ context.Context, s ShownOnceSecret) error {
+func (d *fileSink) Store(_ context.Context, s ShownOnceSecret) error {
 	name := SecretFileName(s)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.written[name] {
 		return fmt.Errorf("declarative: %s was already written in this run: refusing to overwrite a secret", name)
 	}
+	data, err := d.render(s)
+	if err != nil {
+		return err
+	}
+	defer clear(data)
 	if err := os.MkdirAll(d.dir, 0o700); err != nil {
 		return err
 	}
-	if err := s.File().WriteFile(filepath.Join(d.dir, name)); err != nil {
+	if err := writeFileAtomic(filepath.Join(d.dir, name), data); err != nil {
 		return err
 	}
 	d.written[name] = true
