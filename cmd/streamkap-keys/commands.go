@@ -50,8 +50,8 @@ func commands() []command {
 			example: "streamkap-keys roles", setup: rolesCommand},
 		{name: "plan", summary: "show what applying a spec file would change (no write)",
 			example: "streamkap-keys plan -f keys.json", setup: planCommand},
-		{name: "apply", summary: "bring keys to a spec file; shown-once secrets go to --secrets-dir",
-			example: "streamkap-keys apply -f keys.json --secrets-dir ./secrets --concurrency 8", setup: applyCommand},
+		{name: "apply", summary: "bring keys to a spec file; shown-once secrets go to --secrets-dir or --secret-command",
+			example: "streamkap-keys apply -f keys.json --secrets-dir ./secrets --concurrency 8", deliversSecrets: true, setup: applyCommand},
 		{name: "version", summary: "print the version",
 			example: "streamkap-keys version", setup: versionCommand},
 	}
@@ -304,11 +304,11 @@ func createCommand(fs *flag.FlagSet) body {
 			var unknown *streamkap.CreateOutcomeUnknownError
 			if errors.As(err, &unknown) && !unknown.KafkaPassword.IsZero() {
 				// Its Kafka password was chosen here: keep it.
-				a.rescueKafka("", unknown.KafkaUsername, unknown.KafkaPassword)
+				a.rescueKafka(ctx, "", name, unknown.KafkaUsername, unknown.KafkaPassword)
 			}
 			return err
 		}
-		where, err := a.writeSecret(file)
+		where, err := a.writeSecret(ctx, declarative.ShownOnceSecret{KeyName: name, KeyID: file.ProjectKeyID, CredentialFile: file})
 		if err != nil {
 			return err
 		}
@@ -404,12 +404,12 @@ func updateCommand(fs *flag.FlagSet) body {
 		if err != nil {
 			var unknown *streamkap.KafkaOutcomeUnknownError
 			if errors.As(err, &unknown) {
-				a.rescueKafka(id, unknown.Username, unknown.Password)
+				a.rescueKafka(ctx, id, "", unknown.Username, unknown.Password)
 			}
 			return err
 		}
 		if res.NewAPICredentials != nil || res.NewKafkaCredentials != nil {
-			where, err := a.writeSecret(keyFile(res.ID, res.NewAPICredentials, res.NewKafkaCredentials))
+			where, err := a.writeSecret(ctx, declarative.ShownOnceSecret{KeyName: res.Name, KeyID: res.ID, API: res.NewAPICredentials, Kafka: res.NewKafkaCredentials})
 			if err != nil {
 				return err
 			}
@@ -502,11 +502,11 @@ func addKafkaCommand(fs *flag.FlagSet) body {
 			KafkaACLs: acls, WhitelistIPs: strings.Join(access.whitelist, ","), CreateSchemaRegistry: access.schemaRegistry})
 		if err != nil {
 			if errors.Is(err, streamkap.ErrOutcomeUnknown) {
-				a.rescueKafka(id, access.kafkaUsername, password)
+				a.rescueKafka(ctx, id, "", access.kafkaUsername, password)
 			}
 			return err
 		}
-		where, err := a.writeSecret(keyFile(id, nil, &res.Credentials))
+		where, err := a.writeSecret(ctx, declarative.ShownOnceSecret{KeyName: res.Key.Name, KeyID: id, Kafka: &res.Credentials})
 		if err != nil {
 			return err
 		}
@@ -535,7 +535,7 @@ func addAPICommand(fs *flag.FlagSet) body {
 		if err != nil {
 			return err
 		}
-		where, err := a.writeSecret(keyFile(id, res.NewAPICredentials, nil))
+		where, err := a.writeSecret(ctx, declarative.ShownOnceSecret{KeyName: res.Name, KeyID: id, API: res.NewAPICredentials})
 		if err != nil {
 			return err
 		}
@@ -565,11 +565,11 @@ func rotateCommand(fs *flag.FlagSet) body {
 		creds := &streamkap.KafkaCredentials{Username: key.KafkaUsername, Password: sent, BootstrapServers: key.KafkaProxyEndpoint}
 		if err != nil {
 			if errors.Is(err, streamkap.ErrOutcomeUnknown) {
-				a.rescueKafka(id, key.KafkaUsername, sent)
+				a.rescueKafka(ctx, id, key.Name, key.KafkaUsername, sent)
 			}
 			return err
 		}
-		where, err := a.writeSecret(keyFile(id, nil, creds))
+		where, err := a.writeSecret(ctx, declarative.ShownOnceSecret{KeyName: key.Name, KeyID: id, Kafka: creds})
 		if err != nil {
 			return err
 		}
@@ -698,7 +698,7 @@ func applyCommand(fs *flag.FlagSet) body {
 	var secretsDir string
 	var allowReplace, dryRun bool
 	fleet.declare(fs)
-	fs.StringVar(&secretsDir, "secrets-dir", "", "write each shown-once secret as a credential file (mode 0600) into this directory")
+	fs.StringVar(&secretsDir, "secrets-dir", "", "write each shown-once secret as a credential file (mode 0600) into this directory (after --secret-command, when both are given)")
 	fs.BoolVar(&allowReplace, "allow-replace", false, "delete and create again the keys no update can bring to their spec")
 	fs.BoolVar(&dryRun, "dry-run", false, "plan only: send no write")
 	return func(ctx context.Context, a *app, args []string) error {
@@ -708,14 +708,11 @@ func applyCommand(fs *flag.FlagSet) body {
 		}
 		opts := fleet.options()
 		opts.AllowReplace, opts.DryRun = allowReplace, dryRun
-		if secretsDir != "" {
-			if !dryRun {
-				if err := prepareSecretsDir(secretsDir); err != nil {
-					return err
-				}
-			}
-			opts.Sink = declarative.DirSink(secretsDir)
-		} else if !dryRun {
+		sink, err := a.applySink(secretsDir, dryRun)
+		if err != nil {
+			return err
+		}
+		if opts.Sink = sink; sink == nil && !dryRun {
 			// A plan that issues a shown-once secret needs somewhere to put
 			// it: find out before anything is sent.
 			plan, err := declarative.PlanFleet(ctx, c, specs, opts)
@@ -724,7 +721,7 @@ func applyCommand(fs *flag.FlagSet) body {
 			}
 			for _, p := range plan.Plans() {
 				if secrets := p.ShownOnce(); len(secrets) > 0 {
-					return usageError("key %q would receive a secret shown once (%s): give --secrets-dir; nothing was sent",
+					return usageError("key %q would receive a secret shown once (%s): give --secrets-dir or --secret-command; nothing was sent",
 						p.Name, strings.Join(secrets, ", "))
 				}
 			}

@@ -146,6 +146,9 @@ type command struct {
 	// --out (and --reveal for --out -). mayReceiveSecret: it takes the same
 	// flags, and needs them only when it turns out to receive one.
 	receivesSecret, mayReceiveSecret bool
+	// deliversSecrets: the command hands shown-once secrets to
+	// --secrets-dir or --secret-command (apply).
+	deliversSecrets bool
 	// setup declares the command's own flags; run does the work.
 	setup func(fs *flag.FlagSet) body
 }
@@ -217,6 +220,9 @@ func declareFlags(cmd command, a *app) (*flag.FlagSet, body) {
 	fs.SetOutput(a.stderr)
 	fs.Usage = func() {}
 	a.common(fs, cmd.receivesSecret || cmd.mayReceiveSecret)
+	if cmd.receivesSecret || cmd.mayReceiveSecret || cmd.deliversSecrets {
+		a.declareSecretCommand(fs)
+	}
 	return fs, cmd.setup(fs)
 }
 
@@ -276,6 +282,9 @@ type app struct {
 	timeout              time.Duration
 	out                  string
 	reveal, force        bool
+	secretCommand        string
+	secretFormat         string
+	namespace            string
 
 	client *streamkap.Client
 }

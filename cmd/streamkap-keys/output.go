@@ -45,9 +45,14 @@ func (a *app) warn(warnings []string) {
 // the secret was the data on stdout, so the report goes to stderr.
 func (a *app) printSaved(where string, v any, format string, args ...any) error {
 	message := fmt.Sprintf(format, args...)
-	if where == "stdout" {
+	switch where {
+	case "stdout":
 		fmt.Fprintf(a.stderr, "%s; the shown-once secret was printed to stdout\n", message)
 		return nil
+	case "--secret-command":
+		return a.print(v, func(w io.Writer) {
+			fmt.Fprintf(w, "%s; the shown-once secret was delivered to --secret-command\n", message)
+		})
 	}
 	return a.print(v, func(w io.Writer) {
 		fmt.Fprintf(w, "%s; the shown-once secret is in %s (mode 0600)\n", message, where)

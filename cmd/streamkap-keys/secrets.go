@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"github.com/streamkap-go/streamkap"
 	"github.com/streamkap-go/streamkap/declarative"
@@ -15,14 +19,27 @@ import (
 // script must look at stderr before anything else).
 var errSecretRescued = errors.New("the shown-once secret was kept in a fallback file")
 
+// declareSecretCommand declares the flags that deliver secrets to a command.
+func (a *app) declareSecretCommand(fs *flag.FlagSet) {
+	fs.StringVar(&a.secretCommand, "secret-command", "", "run this command (through sh -c) for each shown-once secret, the secret on its stdin only")
+	fs.StringVar(&a.secretFormat, "secret-format", "json", "what --secret-command gets on stdin: json (the credential file) or kubernetes (a v1 Secret manifest)")
+	fs.StringVar(&a.namespace, "namespace", "", "with --secret-format kubernetes, the Secret's namespace")
+}
+
 // requireOut refuses, before anything is sent, a command that would
-// receive a secret and has nowhere to put it. It proves --out: a regular
-// file (or none yet) in a directory where a file of mode 0600 can be
-// written.
+// receive a secret and has nowhere to put it. It proves the destination:
+// --secret-command names a program that exists; --out is a regular file
+// (or none yet) in a directory where a file of mode 0600 can be written.
 func (a *app) requireOut(why string) error {
+	if a.secretCommand != "" {
+		if a.out != "" {
+			return usageError("--out and --secret-command together: give one; nothing was sent")
+		}
+		return a.checkSecretCommand()
+	}
 	switch {
 	case a.out == "":
-		return usageError("%s shown once: give --out FILE (written with mode 0600) or --out - --reveal; nothing was sent", why)
+		return usageError("%s shown once: give --out FILE (written with mode 0600), --out - --reveal, or --secret-command CMD; nothing was sent", why)
 	case a.out == "-":
 		if !a.reveal {
 			return usageError("--out - prints the secret to stdout: add --reveal to confirm; nothing was sent")
@@ -44,6 +61,72 @@ func (a *app) requireOut(why string) error {
 	return nil
 }
 
+// shellBuiltins may start a --secret-command without being a program.
+var shellBuiltins = map[string]bool{"exec": true, "command": true, "cd": true, ".": true, ":": true, "true": true, "eval": true,
+	"printf": true, "echo": true, "read": true, "set": true, "export": true, "test": true, "[": true, "umask": true, "{": true, "(": true}
+
+// checkSecretCommand proves, before anything is sent, that --secret-command
+// can run: sh exists, the format is known, and the command's first word
+// (after any VAR=value) is a shell builtin or an executable program.
+func (a *app) checkSecretCommand() error {
+	if a.secretFormat != "json" && a.secretFormat != "kubernetes" {
+		return usageError("--secret-format must be json or kubernetes, not %q; nothing was sent", a.secretFormat)
+	}
+	if _, err := exec.LookPath("sh"); err != nil {
+		return usageError("--secret-command runs through sh, which is not here: %v; nothing was sent", err)
+	}
+	for _, word := range strings.Fields(a.secretCommand) {
+		if name, _, isAssignment := strings.Cut(word, "="); isAssignment && name != "" && !strings.ContainsAny(name, `/$"'`) {
+			continue
+		}
+		if shellBuiltins[word] || strings.ContainsAny(word, "$`\"'") {
+			return nil // a builtin, or a word only the shell can resolve
+		}
+		if _, err := exec.LookPath(word); err != nil {
+			return usageError("--secret-command: %v; nothing was sent", err)
+		}
+		return nil
+	}
+	return usageError("--secret-command is empty; nothing was sent")
+}
+
+// secretSink is the ExecSink --secret-command describes.
+func (a *app) secretSink() *declarative.ExecSink {
+	sink := &declarative.ExecSink{Command: []string{"sh", "-c", a.secretCommand}}
+	if a.secretFormat == "kubernetes" {
+		sink.Render = declarative.KubernetesSecret{Namespace: a.namespace}.Render
+	}
+	return sink
+}
+
+// applySink is apply's secret sink: --secret-command, then --secrets-dir
+// (as a backup when both are given), each proven before anything is sent;
+// nil when neither is given.
+func (a *app) applySink(secretsDir string, dryRun bool) (declarative.SecretSink, error) {
+	var sinks []declarative.SecretSink
+	if a.secretCommand != "" {
+		if err := a.checkSecretCommand(); err != nil && !dryRun {
+			return nil, err
+		}
+		sinks = append(sinks, a.secretSink())
+	}
+	if secretsDir != "" {
+		if !dryRun {
+			if err := prepareSecretsDir(secretsDir); err != nil {
+				return nil, err
+			}
+		}
+		sinks = append(sinks, declarative.DirSink(secretsDir))
+	}
+	switch len(sinks) {
+	case 0:
+		return nil, nil
+	case 1:
+		return sinks[0], nil
+	}
+	return declarative.Chain(sinks...), nil
+}
+
 // probeDir proves that a file of mode 0600 can be created in dir.
 func probeDir(dir string) error {
 	probe, err := os.CreateTemp(dir, ".streamkap-keys-probe-*")
@@ -55,13 +138,22 @@ func probeDir(dir string) error {
 	return errors.Join(err, os.Remove(name))
 }
 
-// writeSecret writes a credential file to --out (mode 0600, atomically),
-// or to stdout with --out - --reveal, and returns where it went. --out was
-// proven before the request; a file that appeared there since is replaced.
-// When the write still fails, the secret goes to a fallback file, which
-// stderr names with the key's id, and the error matches errSecretRescued.
-func (a *app) writeSecret(file *streamkap.CredentialFile) (string, error) {
-	if a.out == "-" {
+// writeSecret delivers a shown-once secret: to --secret-command, to --out
+// (mode 0600, atomically), or to stdout with --out - --reveal, and returns
+// where it went. The destination was proven before the request; a file
+// that appeared at --out since is replaced. When delivery still fails, the
+// secret goes to a fallback file, which stderr names with the key's id,
+// and the error matches errSecretRescued.
+func (a *app) writeSecret(ctx context.Context, s declarative.ShownOnceSecret) (string, error) {
+	file := s.File()
+	switch {
+	case a.secretCommand != "":
+		// The secret must be kept even if the command's own time ran out.
+		if err := a.secretSink().Store(context.WithoutCancel(ctx), s); err != nil {
+			return "", a.keepSecret(file, "", err)
+		}
+		return "--secret-command", nil
+	case a.out == "-":
 		data, err := file.RevealJSON()
 		if err == nil {
 			_, err = fmt.Fprintf(a.stdout, "%s\n", data)
@@ -139,27 +231,28 @@ func writeNew(file *streamkap.CredentialFile, dir, pattern string) (string, erro
 	return name, nil
 }
 
-// keyFile is a credential file for the secrets a command received.
-func keyFile(id string, api *streamkap.APICredentials, kafka *streamkap.KafkaCredentials) *streamkap.CredentialFile {
-	return &streamkap.CredentialFile{ProjectKeyID: id, Type: streamkap.CredentialFileType, API: api, Kafka: kafka}
-}
-
 // rescueKafka keeps a Kafka password whose write's outcome is unknown: it
-// may be in effect, and it was chosen here. It goes to --out when given
-// (proven before the request), else to a fallback file.
-func (a *app) rescueKafka(id, username string, password streamkap.Secret) {
+// may be in effect, and it was chosen here. It goes where the command's
+// secret would (proven before the request), marked unconfirmed, or to a
+// fallback file when the command had nowhere to put one.
+func (a *app) rescueKafka(ctx context.Context, id, keyName, username string, password streamkap.Secret) {
 	if password.IsZero() {
 		return
 	}
-	file := keyFile(id, nil, &streamkap.KafkaCredentials{Username: username, Password: password})
-	if a.out == "" {
-		where, err := writeFallback(file, fallbackName(id, ".kafka"), "")
+	s := declarative.ShownOnceSecret{KeyName: keyName, KeyID: id, Unconfirmed: true,
+		Kafka: &streamkap.KafkaCredentials{Username: username, Password: password}}
+	if a.out == "" && a.secretCommand == "" {
+		where, err := writeFallback(s.File(), fallbackName(id, ".kafka"), "")
 		if err == nil {
 			fmt.Fprintf(a.stderr, "streamkap-keys: the outcome is unknown; the Kafka password that was sent is in %s (mode 0600)\n", where)
 		}
 		return
 	}
-	if where, err := a.writeSecret(file); err == nil {
+	if where, err := a.writeSecret(ctx, s); err == nil {
+		if where == "--secret-command" {
+			fmt.Fprintf(a.stderr, "streamkap-keys: the outcome is unknown; the Kafka password that was sent was delivered to --secret-command, marked unconfirmed\n")
+			return
+		}
 		fmt.Fprintf(a.stderr, "streamkap-keys: the outcome is unknown; the Kafka password that was sent is in %s\n", where)
 	}
 }
