@@ -541,23 +541,23 @@ func TestLoadSpecs(t *testing.T) {
 	require.ErrorAs(t, err, &loadErr)
 	text := err.Error()
 	for _, want := range []string{
-		`keys[1] (line 3): kafka: acl: unknown field "colour" (line 4)`,
-		`keys[2] (line 5): duplicate name "a" (first at line 2)`,
-		`keys[3] (line 6) "c": permission_ids: role_ids and permission_ids are mutually exclusive`,
-		`keys[4] (line 7): unknown field "nickname" (line 7)`,
-		`keys[5] (line 8) "e": kafka_config.username: must be 3 to 24 lowercase letters`,
-		`keys[5] (line 8) "e": kafka.whitelist_ips: "not-an-ip" is not an IP address or CIDR`,
+		`keys[1].kafka.acls[0] (line 4, column 98): unknown member "colour"`,
+		`keys[2] (line 5, column 3): duplicate name "a" (first at line 2, column 3)`,
+		`keys[3] "c" (line 6, column 3): permission_ids: role_ids and permission_ids are mutually exclusive`,
+		`keys[4] (line 7, column 17): unknown member "nickname"`,
+		`keys[5] "e" (line 8, column 3): kafka_config.username: must be 3 to 24 lowercase letters`,
+		`keys[5] "e" (line 8, column 3): kafka.whitelist_ips: "not-an-ip" is not an IP address or CIDR`,
 	} {
 		assert.Contains(t, text, want)
 	}
 
 	_, err = declarative.LoadSpecs(bytes.NewReader([]byte("[\n  {\"name\": \"a\",,}\n]")))
 	require.ErrorAs(t, err, &loadErr)
-	assert.Contains(t, err.Error(), "line 2:")
+	assert.Contains(t, err.Error(), "line 2, column 16")
 	_, err = declarative.LoadSpecs(bytes.NewReader([]byte(`{"specs": []}`)))
-	assert.ErrorContains(t, err, `unknown field "specs"`)
+	assert.ErrorContains(t, err, `unknown member "specs"`)
 	_, err = declarative.LoadSpecs(bytes.NewReader([]byte(`{"keys": [], "extra": 1}`)))
-	assert.ErrorContains(t, err, `unknown field extra`)
+	assert.ErrorContains(t, err, `unknown member "extra"`)
 }
 
 func ExampleWritePlan() {

@@ -343,7 +343,7 @@ func TestPlanAndApply(t *testing.T) {
 	require.NoError(t, os.WriteFile(bad, []byte("[\n  {\"name\": \"x\", \"colour\": \"red\"}\n]"), 0o600))
 	r = c.run("plan", "-f", bad)
 	assert.Equal(t, exitUsage, r.code, "a spec-file problem is a usage problem")
-	assert.Contains(t, r.stderr, `keys[0] (line 2): unknown field "colour"`)
+	assert.Contains(t, r.stderr, `keys[0] (line 2, column 17): unknown member "colour"`)
 
 	// A directory, a FIFO: refused at once, usage.
 	r = c.run("plan", "-f", c.dir)
