@@ -303,3 +303,45 @@ func checkRedacted(t *testing.T, in, out, secret string) {
 		t.Fatalf("invalid UTF-8 survived: %q", out)
 	}
 }
+
+// FuzzSafeText: whatever the text, the safe forms hold no character a
+// terminal acts on, and SafeJSON keeps the JSON's meaning.
+func FuzzSafeText(f *testing.F) {
+	for _, s := range []string{"plain", "evil\x1b]52;c;ZXZpbA==\x07", "a\nb\tc\u202e\u2028\x7f\u0085", "\xff\xfe", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, out := range []string{SafeCell(s), SafeText(s, NewSecret("fuzz-secret-123"))} {
+			if !utf8.ValidString(out) {
+				t.Fatalf("invalid UTF-8 from %q: %q", s, out)
+			}
+			for _, r := range out {
+				if isControl(r) && r != utf8.RuneError {
+					t.Fatalf("%q kept the control %U: %q", s, r, out)
+				}
+			}
+		}
+		if strings.Contains(SafeText("x fuzz-secret-123 "+s, NewSecret("fuzz-secret-123")), "fuzz-secret-123") {
+			t.Fatalf("the secret survived SafeText")
+		}
+		data, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		safe := SafeJSON(data)
+		var back string
+		if err := json.Unmarshal(safe, &back); err != nil {
+			t.Fatalf("SafeJSON broke the JSON %s: %v", safe, err)
+		}
+		var want string
+		_ = json.Unmarshal(data, &want)
+		if back != want {
+			t.Fatalf("SafeJSON changed the meaning: %q != %q", back, want)
+		}
+		for _, r := range string(safe) {
+			if r >= 0x7f && isControl(r) && r != utf8.RuneError {
+				t.Fatalf("SafeJSON kept %U", r)
+			}
+		}
+	})
+}

@@ -1,5 +1,10 @@
 package streamkap
 
+import (
+	"fmt"
+	"unicode/utf8"
+)
+
 // SafeText makes text from elsewhere (a server, a file, a command's
 // output) safe to print: every given secret is redacted in each form the
 // SDK knows (plain, JSON-escaped, percent-encoded, base64), control
@@ -22,3 +27,28 @@ func SafeText(text string, secrets ...Secret) string {
 // SafeCell is SafeText for one cell of a table: the same escaping, with
 // nothing redacted and nothing cut.
 func SafeCell(text string) string { return escapeControls(text) }
+
+// SafeJSON escapes, as \uXXXX, the characters of JSON text that
+// encoding/json leaves raw but a terminal acts on (DEL, the C1 controls,
+// the bidirectional overrides): the JSON means the same, and printed it
+// can neither drive nor reorder what a terminal shows. The characters are
+// those SafeText escapes; encoding/json escapes the rest already.
+func SafeJSON(b []byte) []byte {
+	var out []byte
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r != utf8.RuneError && r >= 0x7f && isControl(r) {
+			if out == nil {
+				out = append(make([]byte, 0, len(b)+16), b[:i]...)
+			}
+			out = fmt.Appendf(out, `\u%04x`, r)
+		} else if out != nil {
+			out = append(out, b[i:i+size]...)
+		}
+		i += size
+	}
+	if out == nil {
+		return b
+	}
+	return out
+}

@@ -2,6 +2,7 @@ package declarative
 
 import (
 	"fmt"
+	"github.com/streamkap-go/streamkap"
 	"io"
 	"strconv"
 	"strings"
@@ -76,7 +77,7 @@ func writeKeyPlan(b *strings.Builder, p *KeyPlan) {
 	}
 	fmt.Fprintf(b, "%s %s", symbol, strconv.Quote(p.Name))
 	if p.KeyID != "" {
-		fmt.Fprintf(b, " (%s)", p.KeyID)
+		fmt.Fprintf(b, " (%s)", streamkap.SafeCell(p.KeyID))
 	}
 	fmt.Fprintf(b, ": %s\n", summary)
 	if p.Prune {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -99,3 +100,29 @@ func TestWarningsReachTheUser(t *testing.T) {
 }
 
 func writeFile(path, content string) error { return os.WriteFile(path, []byte(content), 0o600) }
+
+// Text from the server or a spec file cannot drive the terminal: a key
+// name carrying OSC 52 (which sets the clipboard) or a line break is
+// escaped in every table and diagnostic; JSON stays JSON-escaped.
+func TestTablesAreTerminalSafe(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	evil := "evil\x1b]52;c;ZXZpbA==\x07\nforged-row\u202e\u2028"
+	key := c.srv.AddKey(streamkaptest.Key{Name: evil, API: true, Description: "d\x1b[2J"})
+	specs := filepath.Join(c.dir, "keys.json")
+	data, err := json.Marshal([]map[string]any{{"name": evil, "description": "x"}})
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(specs, data, 0o600))
+	for _, args := range [][]string{{"list"}, {"get", key.ID}, {"plan", "-f", specs}, {"apply", "-f", specs}, {"list", "-o", "json"}} {
+		r := c.run(args...)
+		for _, out := range []string{r.stdout, r.stderr} {
+			assert.NotContains(t, out, "\x1b", "%v", args)
+			assert.NotContains(t, out, "\x07", "%v", args)
+			assert.NotContains(t, out, "\u202e", "%v", args)
+			assert.NotContains(t, out, "\u2028", "%v", args)
+			assert.NotContains(t, out, "\nforged-row", "%v: a name cannot start a row", args)
+		}
+	}
+	r := c.run("list")
+	assert.Contains(t, r.stdout, `evil\x1b]52;c;ZXZpbA==\a\nforged-row`, "shown escaped")
+}

@@ -203,14 +203,21 @@ func run(ctx context.Context, args []string, e *env) int {
 		}
 		fmt.Fprintf(e.stderr, "streamkap-keys %s: %v; %s\n", cmd.name, sig, what)
 		if err != nil {
-			fmt.Fprintf(e.stderr, "streamkap-keys %s: %v\n", cmd.name, strings.TrimPrefix(err.Error(), "streamkap: "))
+			fmt.Fprintf(e.stderr, "streamkap-keys %s: %s\n", cmd.name, diagnostic(err))
 		}
 		return sig.exitCode()
 	}
 	if err != nil {
-		fmt.Fprintf(e.stderr, "streamkap-keys %s: %v\n", cmd.name, strings.TrimPrefix(err.Error(), "streamkap: "))
+		fmt.Fprintf(e.stderr, "streamkap-keys %s: %s\n", cmd.name, diagnostic(err))
 	}
 	return exitCode(err)
+}
+
+// diagnostic is an error as stderr shows it: one line, terminal-safe
+// (the SDK's errors are already; a spec file's or a command's may quote
+// anything).
+func diagnostic(err error) string {
+	return streamkap.SafeCell(strings.TrimPrefix(err.Error(), "streamkap: "))
 }
 
 // declareFlags makes a command's flag set with its flags declared; its

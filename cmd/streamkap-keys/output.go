@@ -2,10 +2,12 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -17,9 +19,14 @@ import (
 // stdout, and nothing else does.
 func (a *app) print(v any, table func(w io.Writer)) error {
 	if a.output == "json" || table == nil {
-		enc := json.NewEncoder(a.stdout)
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
 		enc.SetIndent("", "  ")
-		return enc.Encode(v)
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+		_, err := a.stdout.Write(streamkap.SafeJSON(buf.Bytes()))
+		return err
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	table(tw)
@@ -37,14 +44,14 @@ func (a *app) printUpdate(res *streamkap.UpdateProjectKeyResult) error {
 // warn shows the API's warnings on stderr (the SDK has escaped them).
 func (a *app) warn(warnings []string) {
 	for _, w := range warnings {
-		fmt.Fprintf(a.stderr, "streamkap-keys: warning: %s\n", w)
+		fmt.Fprintf(a.stderr, "streamkap-keys: warning: %s\n", streamkap.SafeCell(w))
 	}
 }
 
 // printSaved reports a command whose secret went to --out: with --out -
 // the secret was the data on stdout, so the report goes to stderr.
 func (a *app) printSaved(where string, v any, format string, args ...any) error {
-	message := fmt.Sprintf(format, args...)
+	message := streamkap.SafeCell(fmt.Sprintf(format, args...))
 	switch where {
 	case "stdout":
 		fmt.Fprintf(a.stderr, "%s; the shown-once secret was printed to stdout\n", message)
@@ -105,7 +112,7 @@ func keysTable(keys []streamkap.ProjectKey) func(io.Writer) {
 	return func(w io.Writer) {
 		fmt.Fprintln(w, "ID\tNAME\tSTATUS\tAPI\tKAFKA\tROLES\tTOOL PROFILE")
 		for _, k := range keys {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Status, yesNo(k.HasAPIAccess()),
+			writeCells(w, k.ID, k.Name, string(k.Status), yesNo(k.HasAPIAccess()),
 				orDash(k.KafkaUsername), roleNames(k.Roles), orDash(string(k.ToolProfile)))
 		}
 	}
@@ -134,8 +141,22 @@ func detailTable(k *streamkap.ProjectKeyDetail) func(io.Writer) {
 // writeRows writes one "label: value" row per pair.
 func writeRows(w io.Writer, rows [][2]string) {
 	for _, r := range rows {
-		fmt.Fprintf(w, "%s:\t%s\n", r[0], r[1])
+		fmt.Fprintf(w, "%s:\t%s\n", r[0], streamkap.SafeCell(r[1]))
 	}
+}
+
+// writeCells writes one table row. Every cell is made terminal-safe: text
+// from the server or a spec file (a key's name, say) has its control
+// characters escaped, so it can neither drive the terminal (OSC 52 sets
+// its clipboard) nor start a row of its own.
+func writeCells(w io.Writer, cells ...string) {
+	for i, c := range cells {
+		if i > 0 {
+			io.WriteString(w, "\t")
+		}
+		io.WriteString(w, streamkap.SafeCell(c))
+	}
+	io.WriteString(w, "\n")
 }
 
 func mcpTable(c *streamkap.MCPConfig) func(io.Writer) {
@@ -152,13 +173,13 @@ func rolesTable(roles []streamkap.Role) func(io.Writer) {
 	return func(w io.Writer) {
 		fmt.Fprintln(w, "ID\tKEY\tNAME\tDESCRIPTION")
 		for _, r := range roles {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", r.ID, r.Key, r.Name, orDash(r.Description))
+			writeCells(w, r.ID, r.Key, r.Name, orDash(r.Description))
 		}
 	}
 }
 
 func statusTable(id, status string) func(io.Writer) {
-	return func(w io.Writer) { fmt.Fprintf(w, "%s\t%s\n", id, status) }
+	return func(w io.Writer) { writeCells(w, id, status) }
 }
 
 // reportFleet prints what a fleet run did, even when it failed part-way
@@ -169,7 +190,7 @@ func (a *app) reportFleet(res *declarative.FleetResult, runErr error, planOnly b
 	}
 	for _, r := range res.Keys {
 		for _, w := range r.Warnings {
-			fmt.Fprintf(a.stderr, "streamkap-keys: warning: %s: %s\n", r.Name, w)
+			fmt.Fprintf(a.stderr, "streamkap-keys: warning: %s: %s\n", streamkap.SafeCell(r.Name), streamkap.SafeCell(w))
 		}
 	}
 	if err := a.printFleet(res, planOnly); err != nil {
@@ -190,7 +211,7 @@ func fleetTable(res *declarative.FleetResult) func(io.Writer) {
 	return func(w io.Writer) {
 		fmt.Fprintln(w, "NAME\tKEY\tWRITES\tRESULT")
 		for _, r := range append(append([]*declarative.Result{}, res.Keys...), res.Pruned...) {
-			fmt.Fprintf(w, "%s\t%s\t%d\t%s\n", r.Name, orDash(r.KeyID), r.Writes, fleetOutcome(r))
+			writeCells(w, r.Name, orDash(r.KeyID), strconv.Itoa(r.Writes), fleetOutcome(r))
 		}
 	}
 }
