@@ -116,12 +116,12 @@ func (e *tokenFailure) Error() string {
 
 func (e *tokenFailure) Unwrap() error { return e.err }
 
-func newTokenSource(c *Client, cr credentials) tokenSource {
+func newTokenSource(c *Client, cr credentials, gate *rateGate) tokenSource {
 	if !cr.token.IsZero() {
 		return staticToken{tok: newAccessToken(cr.token, time.Time{}, time.Time{})}
 	}
 	ex := &exchanger{client: c, clientID: cr.clientID, secret: cr.secret, filePath: cr.filePath}
-	return &tokenCache{fetch: ex.exchange, credentials: ex.secrets, kind: cr.kind}
+	return &tokenCache{fetch: ex.exchange, credentials: ex.secrets, kind: cr.kind, gate: gate}
 }
 
 // staticToken is a bearer token given by the caller; it cannot be renewed.
@@ -139,6 +139,10 @@ type tokenCache struct {
 	fetch       func(ctx context.Context) (accessToken, error)
 	credentials func() []string // the plaintexts fetch sends, or sent lately
 	kind        string
+	// gate is the client's rate gate: an exchange told to wait (a 429 with
+	// Retry-After) closes it, and a waiter whose deadline comes first
+	// fails at once instead of waiting for the exchange to give up.
+	gate *rateGate
 
 	mu       sync.Mutex
 	current  accessToken
@@ -199,20 +203,37 @@ func (c *tokenCache) token(ctx context.Context) (accessToken, error) {
 	f.waiters++
 	c.mu.Unlock()
 
-	select {
-	case <-f.done:
-		return f.tok, f.err
-	case <-ctx.Done():
-		c.mu.Lock()
-		f.waiters--
-		if f.waiters == 0 {
-			// Nobody is waiting any more: stop the exchange, and let the
-			// next caller start a fresh one rather than join a dying one.
-			f.cancel()
-			c.detach(f)
+	for {
+		var gateClosed <-chan struct{}
+		if c.gate != nil {
+			if err := c.gate.tooLateFor(ctx); err != nil {
+				c.leave(f)
+				return accessToken{}, err
+			}
+			gateClosed = c.gate.closing()
 		}
-		c.mu.Unlock()
-		return accessToken{}, ctx.Err()
+		select {
+		case <-f.done:
+			return f.tok, f.err
+		case <-gateClosed:
+			continue // the exchange was told to wait: is it too long for this caller?
+		case <-ctx.Done():
+			c.leave(f)
+			return accessToken{}, ctx.Err()
+		}
+	}
+}
+
+// leave takes a waiter off f; the last one to leave stops the exchange.
+func (c *tokenCache) leave(f *tokenFetch) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f.waiters--
+	if f.waiters == 0 {
+		// Nobody is waiting any more: stop the exchange, and let the
+		// next caller start a fresh one rather than join a dying one.
+		f.cancel()
+		c.detach(f)
 	}
 }
 

@@ -63,8 +63,9 @@ func (s *ProjectKeysService) AddKafkaAccess(ctx context.Context, projectKeyID st
 	if err == nil {
 		return &KafkaAccess{Key: &res.ProjectKey, Credentials: *res.NewKafkaCredentials, Warnings: res.Warnings}, nil
 	}
-	if !errors.Is(err, ErrOutcomeUnknown) {
-		return nil, err
+	var mismatch *KafkaPasswordMismatchError
+	if !errors.Is(err, ErrOutcomeUnknown) || errors.As(err, &mismatch) {
+		return nil, err // a mismatch is reported as it is: the answer arrived
 	}
 
 	key, err := s.readBack(ctx, "AddKafkaAccess", projectKeyID, err, opts)

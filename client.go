@@ -102,7 +102,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	if cfg.attemptTimeout > 0 {
 		attemptTimeout = cfg.attemptTimeout
 	}
-	w.tokens = newTokenSource(c, cfg.credentials[0])
+	w.tokens = newTokenSource(c, cfg.credentials[0], &w.gate)
 	if cfg.adminTenantID != "" {
 		c.adminTenantID = []string{cfg.adminTenantID}
 	}

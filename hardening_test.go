@@ -5,6 +5,7 @@ package streamkap
 // Each failed on the code before the fix.
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -643,4 +644,44 @@ func TestTheTokenExchangeIsBounded(t *testing.T) {
 		assert.ErrorContains(t, err, "getting an access token")
 		assert.Equal(t, 10*time.Second, time.Since(start))
 	})
+}
+
+// A secret the answer brings, echoed in X-Request-Id, is redacted there:
+// the request id is cleaned once the answer's secrets are known.
+func TestARequestIDEchoingTheAnswersSecretIsRedacted(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	created := `{"project_key_id":"pk-9","type":"streamkap_project_key","api":{"client_id":"cid","client_secret":"` + plantedNewAPISecret + `"}}`
+	added := `{"id":"pk-1","name":"k","service_id":"s","status":"active","api_client_id":"cid","new_api_credentials":{"client_id":"cid","client_secret":"` + plantedNewAPISecret + `"}}`
+	for name, tc := range map[string]struct {
+		method, path, body string
+		call               func(c *Client, info *ResponseInfo) error
+	}{
+		"create": {http.MethodPost, "/project-keys", created, func(c *Client, info *ResponseInfo) error {
+			_, err := c.ProjectKeys.Create(ctx, CreateProjectKeyParams{Name: "k", RoleIDs: []string{"r"}}, WithResponseInfo(info))
+			return err
+		}},
+		"added API access": {http.MethodPatch, "/project-keys/pk-1", added, func(c *Client, info *ResponseInfo) error {
+			_, err := c.ProjectKeys.Update(ctx, "pk-1", UpdateProjectKeyParams{PermissionIDs: Value([]string{"p"})}, WithResponseInfo(info))
+			return err
+		}},
+		"an unreadable create answer": {http.MethodPost, "/project-keys", created[:len(created)-3], func(c *Client, info *ResponseInfo) error {
+			_, err := c.ProjectKeys.Create(ctx, CreateProjectKeyParams{Name: "k", RoleIDs: []string{"r"}}, WithResponseInfo(info))
+			if err == nil {
+				return errors.New("no error")
+			}
+			if strings.Contains(err.Error(), plantedNewAPISecret) {
+				return errors.New("the secret is in the error")
+			}
+			return nil
+		}},
+	} {
+		var logs bytes.Buffer
+		h := newHarness(t, WithLogger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+		h.on(tc.method, tc.path, jsonResponder(200, tc.body, "X-Request-Id", "req-"+plantedNewAPISecret))
+		var info ResponseInfo
+		require.NoError(t, tc.call(h.c, &info), name)
+		assert.NotContains(t, info.RequestID, plantedNewAPISecret, name)
+		assert.NotContains(t, logs.String(), plantedNewAPISecret, name)
+	}
 }

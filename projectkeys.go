@@ -334,14 +334,42 @@ func (s *ProjectKeysService) update(ctx context.Context, how updateCall, project
 		result.Warnings[i] = redact.snippet([]byte(w))
 	}
 	if kafka != nil {
-		// The password in effect is the one sent, whatever the answer echoed.
+		// The password in effect is the one sent when the answer agrees or
+		// says nothing; an answer that names another is reported, with both.
 		if result.NewKafkaCredentials == nil {
 			result.NewKafkaCredentials = &KafkaCredentials{Username: kafka.Username}
+		}
+		if reported := result.NewKafkaCredentials.Password; !reported.IsZero() && !reported.Equal(kafka.Password) {
+			return nil, &KafkaPasswordMismatchError{Operation: operation, ProjectKeyID: projectKeyID, Username: kafka.Username,
+				Sent: kafka.Password, Reported: reported, Result: result}
 		}
 		result.NewKafkaCredentials.Password = kafka.Password
 	}
 	return result, nil
 }
+
+// KafkaPasswordMismatchError reports an update that added a Kafka user
+// whose answer names a password other than the one sent. The user exists;
+// which password is in effect is not known (try each), so the error
+// matches ErrOutcomeUnknown. Neither password is ever in its text.
+type KafkaPasswordMismatchError struct {
+	Operation    string
+	ProjectKeyID string
+	Username     string
+	// Sent is the password the update sent; Reported the one its answer named.
+	Sent, Reported Secret
+	// Result is the update's answer, its NewKafkaCredentials holding Reported.
+	Result *UpdateProjectKeyResult
+}
+
+// Error says what happened, without either password.
+func (e *KafkaPasswordMismatchError) Error() string {
+	return "streamkap: " + e.Operation + ": key " + e.ProjectKeyID + ": the answer names a Kafka password for user " + e.Username +
+		" other than the one sent; both are in this error (Sent, Reported): connect with each to learn which is in effect"
+}
+
+// Is matches ErrOutcomeUnknown: which password is in effect is unknown.
+func (e *KafkaPasswordMismatchError) Is(target error) bool { return target == ErrOutcomeUnknown }
 
 // updateAnswer decodes an update's answer, knowing what was asked.
 type updateAnswer struct {
@@ -400,3 +428,8 @@ func (e *KafkaOutcomeUnknownError) Unwrap() error { return e.Err }
 
 // Is matches ErrOutcomeUnknown.
 func (e *KafkaOutcomeUnknownError) Is(target error) bool { return target == ErrOutcomeUnknown }
+
+// answerSecrets are the secrets the update's answer brought.
+func (a *updateAnswer) answerSecrets() []string {
+	return credentialSecrets(a.NewAPICredentials, a.NewKafkaCredentials)
+}

@@ -371,3 +371,18 @@ func (s *ProjectKeysService) poll(ctx context.Context, opts *WaitOptions, check 
 		}
 	}
 }
+
+// answerSecrets are the secrets the create's answer brought.
+func (a *createAnswer) answerSecrets() []string { return credentialSecrets(a.API, a.Kafka) }
+
+// credentialSecrets lists the plaintexts of new credentials.
+func credentialSecrets(api *APICredentials, kafka *KafkaCredentials) []string {
+	var out []string
+	if api != nil && !api.ClientSecret.IsZero() {
+		out = append(out, api.ClientSecret.Reveal())
+	}
+	if kafka != nil && !kafka.Password.IsZero() {
+		out = append(out, kafka.Password.Reveal())
+	}
+	return out
+}

@@ -415,3 +415,45 @@ func TestUpdateResultWarningsAndTokenTTL(t *testing.T) {
 		}
 	}
 }
+
+// An answer naming another Kafka password than the one sent is reported,
+// with both, never overwritten by the one sent.
+func TestAMismatchingKafkaPasswordIsReported(t *testing.T) {
+	t.Parallel()
+	const other = "PLANTED-other-password-3e4f"
+	answer := `{"id":"pk-1","name":"k","service_id":"s","status":"active","kafka_username":"usr",` +
+		`"new_kafka_credentials":{"username":"usr","password":"` + other + `"}}`
+	for name, call := range map[string]func(c *Client) error{
+		"Update": func(c *Client) error {
+			_, err := c.ProjectKeys.Update(context.Background(), "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: "usr", Password: NewSecret(plantedKafkaPass)})})
+			return err
+		},
+		"AddKafkaAccess": func(c *Client) error {
+			_, err := c.ProjectKeys.AddKafkaAccess(context.Background(), "pk-1", AddKafkaAccessParams{Username: "usr", Password: NewSecret(plantedKafkaPass)})
+			return err
+		},
+	} {
+		h := newHarness(t)
+		h.on(http.MethodPatch, "/project-keys/pk-1", jsonResponder(200, answer))
+		err := call(h.c)
+		var mismatch *KafkaPasswordMismatchError
+		require.ErrorAs(t, err, &mismatch, name)
+		assert.ErrorIs(t, err, ErrOutcomeUnknown)
+		assert.Equal(t, plantedKafkaPass, mismatch.Sent.Reveal(), name)
+		assert.Equal(t, other, mismatch.Reported.Reveal(), name)
+		assert.NotContains(t, err.Error(), plantedKafkaPass)
+		assert.NotContains(t, err.Error(), other)
+		assert.Len(t, h.sent(http.MethodPatch, "/project-keys/pk-1"), 1, "%s: never resent", name)
+	}
+	// An answer that agrees, or names none, is the password sent.
+	for _, body := range []string{
+		`{"id":"pk-1","kafka_username":"usr","new_kafka_credentials":{"username":"usr","password":"` + plantedKafkaPass + `"}}`,
+		`{"id":"pk-1","kafka_username":"usr","new_kafka_credentials":{"username":"usr"}}`,
+	} {
+		h := newHarness(t)
+		h.on(http.MethodPatch, "/project-keys/pk-1", jsonResponder(200, body))
+		res, err := h.c.ProjectKeys.Update(context.Background(), "pk-1", UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{Username: "usr", Password: NewSecret(plantedKafkaPass)})})
+		require.NoError(t, err, body)
+		assert.Equal(t, plantedKafkaPass, res.NewKafkaCredentials.Password.Reveal())
+	}
+}

@@ -93,3 +93,21 @@ func TestARateLimitPastTheDeadlineFailsAtOnce(t *testing.T) {
 	assert.Less(t, time.Since(start), 500*time.Millisecond, "no wait: the deadline is before the gate opens") // a hang guard
 	assert.Empty(t, srv.RequestsTo(http.MethodPatch, "/project-keys/"+b.ID))
 }
+
+// A 429 on the token exchange with a Retry-After past the caller's
+// deadline fails the caller at once with ErrRateLimited, as an ordinary
+// call's 429 does, rather than when its deadline ends.
+func TestATokenExchangeTold429FailsAWaiterAtOnce(t *testing.T) {
+	t.Parallel()
+	srv := streamkaptest.NewServer(t)
+	srv.InjectFault(http.MethodPost, "/auth/access-token", 1, streamkaptest.RateLimited("20"))
+	client, err := srv.NewClient()
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_, err = client.ProjectKeys.List(ctx, nil)
+	require.ErrorIs(t, err, streamkap.ErrRateLimited)
+	assert.NotErrorIs(t, err, context.DeadlineExceeded, "it did not wait out its deadline")
+	assert.Contains(t, err.Error(), "wait")
+	assert.NoError(t, ctx.Err(), "it returned before the deadline")
+}

@@ -74,6 +74,9 @@ type callState struct {
 	maybeApplied bool
 	// redirectHost is the host a redirect's Location named, for the error.
 	redirectHost string
+	// idInBody: the request id also appears in an answer that could not be
+	// decoded, so it may be one of the answer's secrets.
+	idInBody bool
 	// The retry plan, for the wait and its log record: how many retries so
 	// far, the wait before the next attempt, and what the last attempt met.
 	retries     int
@@ -166,18 +169,62 @@ func (c *Client) exchange(ctx context.Context, cl *call) (status int, requestID 
 		return 0, "", err
 	}
 	defer resp.Body.Close()
-	requestID = resp.Header.Get("X-Request-Id")
-	if requestID != "" {
-		requestID = c.redactorFor(st).short(requestID)
-	}
-
+	rawID := resp.Header.Get("X-Request-Id")
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		requestID = c.cleanRequestID(st, rawID, nil)
 		err = c.apiError(st, resp, requestID)
 	} else {
-		err = c.decodeSuccess(st, resp, requestID)
+		// The answer may carry new secrets, which a hostile server could
+		// also echo in the request id: clean it once they are known.
+		err = c.decodeSuccess(st, resp, rawID)
+		requestID = c.cleanRequestID(st, rawID, err)
+		var reqErr *RequestError
+		if errors.As(err, &reqErr) {
+			reqErr.RequestID = requestID
+		}
 	}
 	c.logDone(ctx, st, resp.StatusCode, requestID, err)
 	return resp.StatusCode, requestID, err
+}
+
+// sharesARun reports whether id and body share a run of minRedactedLen
+// bytes (ignoring ASCII case): an id that repeats part of an unreadable
+// answer may repeat a secret in it. A body too large to check counts as
+// sharing one.
+func sharesARun(body, id string) bool {
+	if len(body) > 1<<20 {
+		return true
+	}
+	for i := 0; i+minRedactedLen <= len(id); i++ {
+		if indexFold(body, asciiLower(id[i:i+minRedactedLen])) >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// secretAnswer is an answer that may carry shown-once secrets.
+type secretAnswer interface {
+	answerSecrets() []string
+}
+
+// cleanRequestID makes the answer's request id safe to show: the secrets
+// the client holds and the call sent are redacted, and so are those the
+// answer brought. When an answer that may carry secrets could not be read,
+// its secrets are unknown: the id is dropped if it shares a run of text
+// with the answer.
+func (c *Client) cleanRequestID(st *callState, raw string, decodeErr error) string {
+	if raw == "" {
+		return ""
+	}
+	r := c.redactorFor(st)
+	if a, ok := st.call.out.(secretAnswer); ok {
+		if decodeErr != nil && st.idInBody {
+			return ""
+		}
+		r = r.with(a.answerSecrets())
+	}
+	return r.short(raw)
 }
 
 // redactorFor knows every secret the client holds that may still be valid
@@ -318,11 +365,13 @@ func (c *Client) apiError(st *callState, resp *http.Response, requestID string) 
 	return e
 }
 
-// decodeSuccess reads and decodes a 2xx answer into call.out.
-func (c *Client) decodeSuccess(st *callState, resp *http.Response, requestID string) error {
+// decodeSuccess reads and decodes a 2xx answer into call.out. The error
+// gets its request id from the caller, once it is cleaned; rawID is the
+// id as sent, to tell whether an unreadable answer holds it.
+func (c *Client) decodeSuccess(st *callState, resp *http.Response, rawID string) error {
 	fail := func(err error) error {
 		return &RequestError{
-			Method: st.call.method, Path: st.call.path, RequestID: requestID,
+			Method: st.call.method, Path: st.call.path,
 			StatusCode: resp.StatusCode, Attempts: st.sends, Err: err,
 			// The server acted, but what it answered is lost: for a write
 			// the caller must read the state back, as for an unknown outcome.
@@ -343,6 +392,7 @@ func (c *Client) decodeSuccess(st *callState, resp *http.Response, requestID str
 		return fail(err)
 	}
 	if err := c.decodeJSON(*buf, st.call.out); err != nil {
+		st.idInBody = rawID != "" && sharesARun(string(*buf), rawID)
 		return fail(err)
 	}
 	if st.call.raw != nil {

@@ -154,7 +154,7 @@ var exportedTypes = []any{
 	UpdateProjectKeyResult{}, ProjectKeysService{}, Client{}, Option(nil), APIError{}, FieldError{},
 	ValidationError{}, RequestError{}, ConfigError{}, CreateProjectKeyParams{}, CreateOutcomeUnknownError{}, KafkaOutcomeUnknownError{}, ResponseInfo{}, CallOption(nil),
 	MCPConfig{}, KeyStateError{}, RefusalError{}, WaitOptions{}, RolesService{}, UnknownRoleError{}, AddKafkaAccessParams{},
-	KafkaAccess{}, AddAPIAccessParams{}, APIAccessLostError{}, ToolScoping{},
+	KafkaAccess{}, AddAPIAccessParams{}, APIAccessLostError{}, ToolScoping{}, KafkaPasswordMismatchError{},
 }
 
 func TestExportedTypesAreAllListed(t *testing.T) {

@@ -487,9 +487,10 @@ func (e *OutcomeUnknownError) Unwrap() error { return e.Err }
 func (e *OutcomeUnknownError) Is(target error) bool { return target == streamkap.ErrOutcomeUnknown }
 
 // UnstoredSecrets returns every secret err hands back because no sink
-// holds it: a [*SinkError]'s secret, and the Kafka credentials of an
-// [*OutcomeUnknownError]. A caller that keeps them loses nothing Apply
-// obtained or chose. It walks joined and wrapped errors.
+// holds it: a [*SinkError]'s secret, the Kafka credentials of an
+// [*OutcomeUnknownError], and the password the answer named in a
+// streamkap.KafkaPasswordMismatchError. A caller that keeps them loses
+// nothing Apply obtained or chose. It walks joined and wrapped errors.
 func UnstoredSecrets(err error) []ShownOnceSecret {
 	var out []ShownOnceSecret
 	var walk func(error)
@@ -503,6 +504,10 @@ func UnstoredSecrets(err error) []ShownOnceSecret {
 			if e.Kafka != nil {
 				out = append(out, ShownOnceSecret{KeyName: e.Name, KeyID: e.KeyID, Kafka: e.Kafka, Unconfirmed: true})
 			}
+		case *streamkap.KafkaPasswordMismatchError:
+			// The sent password is the OutcomeUnknownError's; the answer's too.
+			out = append(out, ShownOnceSecret{KeyID: e.ProjectKeyID, Unconfirmed: true,
+				Kafka: &streamkap.KafkaCredentials{Username: e.Username, Password: e.Reported}})
 		}
 		switch u := err.(type) {
 		case interface{ Unwrap() []error }:

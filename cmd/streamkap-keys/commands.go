@@ -406,6 +406,7 @@ func updateCommand(fs *flag.FlagSet) body {
 			if errors.As(err, &unknown) {
 				a.rescueKafka(ctx, id, "", unknown.Username, unknown.Password)
 			}
+			a.rescueMismatch(ctx, err)
 			return err
 		}
 		if res.NewAPICredentials != nil || res.NewKafkaCredentials != nil {
@@ -504,6 +505,7 @@ func addKafkaCommand(fs *flag.FlagSet) body {
 			if errors.Is(err, streamkap.ErrOutcomeUnknown) {
 				a.rescueKafka(ctx, id, "", access.kafkaUsername, password)
 			}
+			a.rescueMismatch(ctx, err)
 			return err
 		}
 		where, err := a.writeSecret(ctx, declarative.ShownOnceSecret{KeyName: res.Key.Name, KeyID: id, Kafka: &res.Credentials})

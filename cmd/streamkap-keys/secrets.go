@@ -257,6 +257,20 @@ func (a *app) rescueKafka(ctx context.Context, id, keyName, username string, pas
 	}
 }
 
+// rescueMismatch keeps the password an answer named, when it is not the
+// one sent (which rescueKafka keeps): either may be in effect.
+func (a *app) rescueMismatch(ctx context.Context, err error) {
+	var mismatch *streamkap.KafkaPasswordMismatchError
+	if !errors.As(err, &mismatch) {
+		return
+	}
+	s := declarative.ShownOnceSecret{KeyID: mismatch.ProjectKeyID, Unconfirmed: true,
+		Kafka: &streamkap.KafkaCredentials{Username: mismatch.Username, Password: mismatch.Reported}}
+	if where, err := writeFallback(s.File(), fallbackName(mismatch.ProjectKeyID, ".kafka-reported"), ""); err == nil {
+		fmt.Fprintf(a.stderr, "streamkap-keys: the answer named another Kafka password than the one sent; it is in %s (mode 0600)\n", where)
+	}
+}
+
 // prepareSecretsDir proves, before anything is sent, that apply can write
 // its secrets into dir (created 0700 if missing).
 func prepareSecretsDir(dir string) error {
