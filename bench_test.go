@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -72,10 +73,79 @@ type rawUpdate struct {
 	BlockedTools []string `json:"blocked_tools,omitempty"`
 }
 
+// The floor's own types: what a hand-written client declares for the
+// API's JSON (API.md), with pointers where the API sends null and times
+// kept as the API's strings.
+type (
+	rawUser struct {
+		ID                string  `json:"id"`
+		Email             string  `json:"email"`
+		Name              string  `json:"name"`
+		TenantID          string  `json:"tenant_id"`
+		ProfilePictureURL *string `json:"profile_picture_url"`
+		PhoneNumber       *string `json:"phone_number"`
+		CreatedAt         string  `json:"created_at"`
+		LastLogin         *string `json:"last_login"`
+	}
+	rawRole struct {
+		ID          string   `json:"id"`
+		Key         string   `json:"key"`
+		Name        string   `json:"name"`
+		Description *string  `json:"description"`
+		CreatedAt   string   `json:"created_at"`
+		UpdatedAt   string   `json:"updated_at"`
+		Permissions []string `json:"permissions"`
+	}
+	rawKey struct {
+		ID            string    `json:"id"`
+		Name          string    `json:"name"`
+		ServiceID     string    `json:"service_id"`
+		Status        string    `json:"status"`
+		Description   *string   `json:"description"`
+		CreatedAt     *string   `json:"created_at"`
+		CreatedBy     *rawUser  `json:"created_by_user"`
+		APIClientID   *string   `json:"api_client_id"`
+		MaskedSecret  *string   `json:"api_client_id_masked_secret"`
+		KafkaUsername *string   `json:"kafka_username"`
+		Roles         []rawRole `json:"roles"`
+		LastUsedAt    *string   `json:"last_used_at"`
+		ToolProfile   *string   `json:"tool_profile"`
+		AllowedTools  []string  `json:"allowed_tools"`
+		BlockedTools  []string  `json:"blocked_tools"`
+	}
+	rawACL struct {
+		Name                string `json:"name"`
+		Operation           string `json:"operation"`
+		ResourcePatternType string `json:"resource_pattern_type"`
+		Resource            string `json:"resource"`
+	}
+	rawDetail struct {
+		rawKey
+		KafkaACLs           []rawACL `json:"kafka_acls"`
+		WhitelistIPs        *string  `json:"whitelist_ips"`
+		KafkaProxyEndpoint  *string  `json:"kafka_proxy_endpoint"`
+		SchemaProxyEndpoint *string  `json:"schema_proxy_endpoint"`
+		TokenTTLSeconds     *int     `json:"token_ttl_seconds"`
+	}
+	rawCredentials struct {
+		ClientID     string `json:"client_id"`
+		ClientSecret string `json:"client_secret"`
+		Username     string `json:"username"`
+		Password     string `json:"password"`
+	}
+	rawUpdateAnswer struct {
+		rawKey
+		NewAPICredentials   *rawCredentials `json:"new_api_credentials"`
+		NewKafkaCredentials *rawCredentials `json:"new_kafka_credentials"`
+		TokenTTLSeconds     *int            `json:"token_ttl_seconds"`
+		Warnings            []string        `json:"warnings"`
+	}
+)
+
 // rawCall is the floor: one request, the bearer header, JSON in and out,
-// decoded into the same result types the SDK returns, as a hand-written
-// client using them would. The difference is the SDK's own work:
-// validation, encoding, the retry loop, authentication, typed errors.
+// decoded into the floor's own types. The difference is the SDK's own
+// work: validation, encoding, the retry loop, authentication, typed
+// results (times parsed, tri-state fields), typed errors.
 func rawCall(ctx context.Context, hc *http.Client, method, url string, in, out any) error {
 	var body io.Reader
 	if in != nil {
@@ -108,23 +178,30 @@ func rawCall(ctx context.Context, hc *http.Client, method, url string, in, out a
 // benchPair is one operation done both ways: the floor and the SDK.
 type benchPair struct{ raw, sdk func() error }
 
-// benchPairs returns the Update and Get pairs against the server at base.
+// benchNames are the operations benchPairs measures, in order.
+var benchNames = []string{"Update", "Get", "List1", "List100", "List2000"}
+
+// benchPairs returns the pairs of benchNames against the server at base.
 func benchPairs(b *testing.B, base string) map[string]benchPair {
 	b.Helper()
 	// The floor as users write it: the default transport, a 30 s timeout.
 	hc := &http.Client{Timeout: streamkap.DefaultAttemptTimeout}
 	// The SDK as NewClient builds it: nothing but the address and a token.
-	c, err := streamkap.NewClient(streamkap.WithBaseURL(base), streamkap.WithToken(streamkap.BenchToken))
-	if err != nil {
-		b.Fatal(err)
+	newClient := func(base string) *streamkap.Client {
+		c, err := streamkap.NewClient(streamkap.WithBaseURL(base), streamkap.WithToken(streamkap.BenchToken))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(c.CloseIdleConnections)
+		return c
 	}
-	b.Cleanup(c.CloseIdleConnections)
+	c := newClient(base)
 	ctx := context.Background()
 	keyURL := base + "/project-keys/pk-1"
-	return map[string]benchPair{
+	pairs := map[string]benchPair{
 		"Update": {
 			raw: func() error {
-				var out streamkap.UpdateProjectKeyResult
+				var out rawUpdateAnswer
 				in := rawUpdate{Name: "ingest-bot", ToolProfile: "read-only", BlockedTools: []string{"delete_pipeline"}}
 				return rawCall(ctx, hc, http.MethodPatch, keyURL, in, &out)
 			},
@@ -139,12 +216,24 @@ func benchPairs(b *testing.B, base string) map[string]benchPair {
 		},
 		"Get": {
 			raw: func() error {
-				var out streamkap.ProjectKeyDetail
+				var out rawDetail
 				return rawCall(ctx, hc, http.MethodGet, keyURL, nil, &out)
 			},
 			sdk: func() error { _, err := c.ProjectKeys.Get(ctx, "pk-1"); return err },
 		},
 	}
+	for _, n := range streamkap.BenchListSizes {
+		listBase := base + "/n" + strconv.Itoa(n)
+		lc := newClient(listBase)
+		pairs["List"+strconv.Itoa(n)] = benchPair{
+			raw: func() error {
+				var out []rawKey
+				return rawCall(ctx, hc, http.MethodGet, listBase+"/project-keys", nil, &out)
+			},
+			sdk: func() error { _, err := lc.ProjectKeys.List(ctx, nil); return err },
+		}
+	}
+	return pairs
 }
 
 // runCalls runs call b.N times and reports cpu-ns/op next to ns/op.
@@ -173,13 +262,20 @@ func BenchmarkUpdate(b *testing.B) { benchRawAndSDK(b, benchPairs(b, inProcessSe
 
 func BenchmarkGet(b *testing.B) { benchRawAndSDK(b, benchPairs(b, inProcessServer(b))["Get"]) }
 
+func BenchmarkList(b *testing.B) {
+	pairs := benchPairs(b, inProcessServer(b))
+	for _, n := range streamkap.BenchListSizes {
+		b.Run(strconv.Itoa(n), func(b *testing.B) { benchRawAndSDK(b, pairs["List"+strconv.Itoa(n)]) })
+	}
+}
+
 // BenchmarkInterleaved runs the floor and the SDK call by call, in turn
 // (alternating which goes first), and reports the ratio of their total
 // times. On a noisy machine this cancels the drift that separate
 // sub-benchmarks see; BENCHMARKS.md gives both.
 func BenchmarkInterleaved(b *testing.B) {
 	pairs := benchPairs(b, inProcessServer(b))
-	for _, name := range []string{"Update", "Get"} {
+	for _, name := range benchNames {
 		b.Run(name, func(b *testing.B) { interleave(b, pairs[name]) })
 	}
 }
@@ -219,13 +315,13 @@ func interleave(b *testing.B, pair benchPair) {
 //     and of time per call (sdk/raw). ns/op is per call.
 func BenchmarkOutOfProcess(b *testing.B) {
 	pairs := benchPairs(b, childServer(b))
-	for _, name := range []string{"Update", "Get"} {
+	for _, name := range benchNames {
 		b.Run(name, func(b *testing.B) { benchRawAndSDK(b, pairs[name]) })
 	}
-	for _, name := range []string{"Update", "Get"} {
+	for _, name := range benchNames {
 		b.Run("Interleaved/"+name, func(b *testing.B) { interleave(b, pairs[name]) })
 	}
-	for _, name := range []string{"Update", "Get"} {
+	for _, name := range benchNames {
 		b.Run("Rounds/"+name, func(b *testing.B) { rounds(b, pairs[name]) })
 	}
 }

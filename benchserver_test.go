@@ -2,6 +2,7 @@ package streamkap
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -18,31 +19,85 @@ import (
 // BenchToken is the bearer token the benchmark server accepts.
 const BenchToken = "bench-access-token-0123456789abcdef"
 
-// BenchKeyJSON is a realistic answer: a key with one role and its details.
-const BenchKeyJSON = `{"id":"pk-1","name":"ingest-bot","service_id":"svc-1","status":"active","description":"nightly loads",
-"created_at":"2026-11-26T08:00:00Z","created_by_user":{"id":"u-1","email":"ops@example.com","name":"Ops","tenant_id":"t-1"},
-"api_client_id":"cid-1","api_client_id_masked_secret":"sec******xyz","kafka_username":"ingest-bot",
-"roles":[{"id":"role-data-admin","key":"DataAdmin","name":"Data Admin","description":"Manage data pipelines","permissions":["project_keys:write"]}],
-"last_used_at":"2026-11-26T09:00:00Z","tool_profile":"read-only","allowed_tools":null,"blocked_tools":["delete_pipeline"],
-"kafka_acls":[{"name":"orders.","operation":"READ","resource_pattern_type":"PREFIXED","resource":"TOPIC"}],"whitelist_ips":"",
-"kafka_proxy_endpoint":"kafka.streamkap.test:32400","schema_proxy_endpoint":null,"token_ttl_seconds":3600,
-"new_api_credentials":null,"new_kafka_credentials":null}`
+// The benchmark answers are shaped like the API's (API.md §2, §3): a
+// detail with a role and its permissions, both timestamps, the creator's
+// whole profile, tool scoping, ACLs, the IP allow-list, the proxy
+// endpoints and the token TTL; a PATCH answer with warnings and the TTL;
+// lists of such summaries.
 
-// BenchHandler answers every call with BenchKeyJSON after checking the
-// bearer, with an X-Request-Id as the API sends.
+// benchSummary is one key's summary; %d makes each key its own.
+const benchSummary = `{"id":"pk-%d","name":"ingest-bot-%d","service_id":"svc-7f3a9c2e","status":"active",
+"description":"Nightly loads from the orders warehouse into the analytics cluster",
+"created_at":"2026-11-26T08:00:00.123456","created_by_user":{"id":"user-5b1e","email":"ops@example.com","name":"Ops Team",
+"tenant_id":"tenant-9c2e","profile_picture_url":"https://cdn.example.com/u/5b1e.png","phone_number":null,
+"created_at":"2025-03-01T10:00:00","last_login":"2026-11-25T17:30:00"},
+"api_client_id":"cid-4f8a2b9c1d7e","api_client_id_masked_secret":"sec******9xz","kafka_username":"ingest-bot-%d",
+"roles":[{"id":"role-data-admin","key":"DataAdmin","name":"Data Admin","description":"Manage data pipelines",
+"created_at":"2025-01-01T00:00:00","updated_at":"2025-06-01T00:00:00",
+"permissions":["project_keys:read","project_keys:write","pipelines:read","pipelines:write","sources:read","sources:write",
+"destinations:read","destinations:write","topics:read","topics:write"]}],
+"last_used_at":"2026-11-26T09:15:42.654321","tool_profile":"read-only","allowed_tools":null,
+"blocked_tools":["delete_pipeline","delete_source","delete_destination"]`
+
+// BenchKeyJSON is the Get answer.
+var BenchKeyJSON = fmt.Sprintf(benchSummary, 1, 1, 1) + `,
+"kafka_acls":[{"name":"orders.","operation":"READ","resource_pattern_type":"PREFIXED","resource":"TOPIC"},
+{"name":"audit","operation":"WRITE","resource_pattern_type":"LITERAL","resource":"TOPIC"},
+{"name":"ingest-bot","operation":"READ","resource_pattern_type":"PREFIXED","resource":"GROUP"}],
+"whitelist_ips":"10.0.0.0/8,192.168.1.7,172.16.4.0/24",
+"kafka_proxy_endpoint":"kafka-proxy.svc-7f3a9c2e.streamkap.net:32400",
+"schema_proxy_endpoint":"schema-proxy.svc-7f3a9c2e.streamkap.net:32401","token_ttl_seconds":3600}`
+
+// BenchUpdateJSON is the PATCH answer.
+var BenchUpdateJSON = fmt.Sprintf(benchSummary, 1, 1, 1) + `,
+"new_api_credentials":null,"new_kafka_credentials":null,"token_ttl_seconds":3600,
+"warnings":["Role changes take effect when the tokens already issued expire, within 1 hour"]}`
+
+// BenchListSizes are the list lengths the benchmark server serves, under
+// /nN/project-keys.
+var BenchListSizes = []int{1, 100, 2000}
+
+// benchList is a list answer of n summaries.
+func benchList(n int) []byte {
+	var b bytes.Buffer
+	b.WriteByte('[')
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, benchSummary, i, i, i)
+		b.WriteByte('}')
+	}
+	b.WriteByte(']')
+	return b.Bytes()
+}
+
+// BenchHandler answers after checking the bearer, with an X-Request-Id as
+// the API sends: GET /project-keys/pk-1 the detail, PATCH the update's
+// answer, GET /nN/project-keys a list of N keys.
 func BenchHandler() http.Handler {
-	body := []byte(BenchKeyJSON)
-	length := strconv.Itoa(len(body))
-	var n atomic.Uint64
+	bodies := map[string][]byte{
+		"GET /project-keys/pk-1":   []byte(BenchKeyJSON),
+		"PATCH /project-keys/pk-1": []byte(BenchUpdateJSON),
+	}
+	for _, n := range BenchListSizes {
+		bodies[fmt.Sprintf("GET /n%d/project-keys", n)] = benchList(n)
+	}
+	var seq atomic.Uint64
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		if r.Header.Get("Authorization") != "Bearer "+BenchToken {
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}
+		body, ok := bodies[r.Method+" "+r.URL.Path]
+		if !ok {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Content-Length", length)
-		w.Header().Set("X-Request-Id", fmt.Sprintf("req-%016x", n.Add(1)))
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.Header().Set("X-Request-Id", fmt.Sprintf("req-%016x", seq.Add(1)))
 		_, _ = w.Write(body)
 	})
 }

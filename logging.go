@@ -91,6 +91,10 @@ func (c *Client) logUndecodedField(field, jsonKind string) {
 		slog.String("field", jsonFieldPath(field)), slog.String("json_type", jsonKindName(jsonKind)))
 }
 
+// embeddedWireName is the SDK's one embedded wire type (decode.go) whose
+// name encoding/json puts in a path too.
+const embeddedWireName = "updateAnswerWire"
+
 // jsonFieldPath drops the Go type names encoding/json puts in a field path
 // for embedded structs ("UpdateProjectKeyResult.ProjectKey.roles" becomes
 // "roles"); the API's own names are lowercase.
@@ -98,7 +102,7 @@ func jsonFieldPath(field string) string {
 	parts := strings.Split(field, ".")
 	kept := parts[:0]
 	for _, p := range parts {
-		if p != "" && unicode.IsUpper(rune(p[0])) {
+		if p != "" && unicode.IsUpper(rune(p[0])) || p == embeddedWireName {
 			continue
 		}
 		kept = append(kept, p)

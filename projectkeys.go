@@ -195,16 +195,16 @@ func (s *ProjectKeysService) Get(ctx context.Context, projectKeyID string, opts 
 	if err := validateKeyID("ProjectKeys.Get", projectKeyID); err != nil {
 		return nil, err
 	}
-	key := &ProjectKeyDetail{}
+	var answer detailAnswer
 	target, path := s.client.keyEndpoint(projectKeyID, "")
 	err := s.client.do(ctx, &call{
 		method: http.MethodGet, route: "/project-keys/{project_key_id}", url: target, path: path,
-		idempotent: true, out: key, info: responseInfo(opts),
+		idempotent: true, out: &answer, info: responseInfo(opts),
 	})
 	if err != nil {
 		return nil, err
 	}
-	return key, nil
+	return answer.detail(), nil
 }
 
 // checkAnswer refuses a key without an id: no key is valid without one,
@@ -304,7 +304,6 @@ func (s *ProjectKeysService) update(ctx context.Context, how updateCall, project
 		kafka = &params.KafkaConfig.value
 	}
 	answer := &updateAnswer{params: &params, kafka: kafka}
-	result := &answer.UpdateProjectKeyResult
 
 	body, err := encodeUpdate(&params)
 	if err != nil {
@@ -329,9 +328,10 @@ func (s *ProjectKeysService) update(ctx context.Context, how updateCall, project
 		}
 		return nil, s.settleRefusal(ctx, projectKeyID, err)
 	}
+	result := answer.result()
 	redact := s.client.wire().redactor().with(params.secrets())
 	for i, w := range result.Warnings {
-		result.Warnings[i] = redact.snippet([]byte(w))
+		result.Warnings[i] = redact.text(w)
 	}
 	if kafka != nil {
 		// The password in effect is the one sent when the answer agrees or
@@ -373,7 +373,7 @@ func (e *KafkaPasswordMismatchError) Is(target error) bool { return target == Er
 
 // updateAnswer decodes an update's answer, knowing what was asked.
 type updateAnswer struct {
-	UpdateProjectKeyResult
+	updateAnswerWire
 	params *UpdateProjectKeyParams
 	kafka  *KafkaConfig // the Kafka user the update adds, if any
 }
@@ -383,7 +383,7 @@ type updateAnswer struct {
 // change on a Kafka-only key also adds API access, but only a read of the
 // key beforehand can tell; AddAPIAccess does that.)
 func (a *updateAnswer) checkAnswer() error {
-	r := &a.UpdateProjectKeyResult
+	r := &a.updateAnswerWire
 	switch {
 	case r.ID == "":
 		return errMissing("the key's id")
@@ -393,6 +393,16 @@ func (a *updateAnswer) checkAnswer() error {
 		return errMissing("new_api_credentials with the new client secret")
 	}
 	return nil
+}
+
+// result is the decoded UpdateProjectKeyResult.
+func (a *updateAnswer) result() *UpdateProjectKeyResult {
+	r := &UpdateProjectKeyResult{ProjectKey: a.ProjectKey, NewAPICredentials: a.NewAPICredentials,
+		NewKafkaCredentials: a.NewKafkaCredentials, Warnings: a.Warnings, TokenTTL: ttlFromSeconds(a.TokenTTLSeconds)}
+	if r.Warnings == nil {
+		r.Warnings = []string{}
+	}
+	return r
 }
 
 // errMissing says that a successful answer lacks something it must carry.

@@ -109,3 +109,19 @@ func TestProjectKeyDetailSurvivesJSON(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, string(b), string(p), "a pointer marshals the same")
 }
+
+func TestTimestampsMarshalAsTheAPIWroteThem(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{`"2026-11-26T08:00:00.123456"`, `"2026-11-26T08:00:00+00:00"`, `"2026-11-26 08:00:00"`, `"2026-11-26T08:00:00Z"`, `"2026-11-26"`} {
+		var ts Timestamp
+		require.NoError(t, json.Unmarshal([]byte(text), &ts))
+		require.False(t, ts.IsZero(), text)
+		out, err := json.Marshal(ts)
+		require.NoError(t, err)
+		assert.Equal(t, text, string(out), "written back as the API wrote it")
+		ts.Time = ts.Add(time.Hour)
+		out, err = json.Marshal(ts)
+		require.NoError(t, err)
+		assert.Equal(t, `"`+ts.Time.Format(time.RFC3339Nano)+`"`, string(out), "a changed time is Go's RFC 3339")
+	}
+}

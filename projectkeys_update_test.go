@@ -394,7 +394,7 @@ func TestUpdateResultWarningsAndTokenTTL(t *testing.T) {
 		`{"id":"pk-1","warnings":["Role changes take effect within 1 hour"],"token_ttl_seconds":3600}`: {"Role changes take effect within 1 hour"},
 		`{"id":"pk-1","warnings":null}`: {},
 		`{"id":"pk-1"}`:                 {},
-		`{"id":"pk-1","warnings":["leaked ` + plantedKafkaPass + `","bell\u0007"]}`: {"leaked [REDACTED]", "bell"},
+		`{"id":"pk-1","warnings":["leaked ` + plantedKafkaPass + `","bell\u0007"]}`: {"leaked [REDACTED]", `bell\a`},
 	} {
 		h := newHarness(t)
 		h.on(http.MethodPatch, "/project-keys/pk-1", jsonResponder(200, body))

@@ -295,11 +295,11 @@ type KafkaCredentials struct {
 // never be lost to a date format.
 type Timestamp struct {
 	time.Time
-	// text is the API's own text for the time it decoded (as, JSON quotes
-	// included); MarshalJSON writes it back while Time is unchanged, so a
-	// value marshalled is what the API sent.
+	// text is the API's own text for the time it decoded, JSON quotes
+	// included, when Go would write it otherwise; MarshalJSON writes it
+	// back while Time is unchanged, so a value marshalled is what the API
+	// sent.
 	text string
-	as   time.Time
 }
 
 // timestampLayouts are tried in order: RFC 3339 (Go, and Python with a
@@ -314,6 +314,46 @@ var timestampLayouts = [...]string{
 	"2006-01-02",
 }
 
+// keep sets the time, and keeps the API's text when Go would write it
+// otherwise (b is a JSON string, checked by the decoder that passed it).
+func (t *Timestamp) keep(v time.Time, b []byte) {
+	t.Time = v
+	var buf [64]byte
+	if formatted := v.AppendFormat(append(buf[:0], '"'), time.RFC3339Nano); string(append(formatted, '"')) != string(b) {
+		t.text = string(b)
+	}
+}
+
+// parseTimestampText is the time a kept text says (zero if none).
+func parseTimestampText(text string) time.Time {
+	var t Timestamp
+	_ = t.UnmarshalJSON([]byte(text))
+	return t.Time
+}
+
+// timestampLayoutOf guesses which of timestampLayouts s has: a 'T' or a
+// space after the date, a zone or none.
+func timestampLayoutOf(s string) string {
+	if len(s) == len("2006-01-02") {
+		return timestampLayouts[4]
+	}
+	if len(s) < len("2006-01-02T15:04:05") {
+		return ""
+	}
+	zoned := strings.HasSuffix(s, "Z") || strings.LastIndexAny(s, "+-") > len("2006-01-02T15")
+	switch {
+	case s[10] == 'T' && zoned:
+		return timestampLayouts[0]
+	case s[10] == 'T':
+		return timestampLayouts[1]
+	case s[10] == ' ' && zoned:
+		return timestampLayouts[2]
+	case s[10] == ' ':
+		return timestampLayouts[3]
+	}
+	return ""
+}
+
 // UnmarshalJSON implements the tolerant decoding described on [Timestamp].
 func (t *Timestamp) UnmarshalJSON(b []byte) error {
 	*t = Timestamp{}
@@ -322,12 +362,17 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 		return nil // null, a number or garbage: the zero time
 	}
 	s = strings.TrimSpace(s[1 : len(s)-1])
+	// The layout the text has, tried first: a failed parse costs more than
+	// the parse.
+	if layout := timestampLayoutOf(s); layout != "" {
+		if v, err := time.Parse(layout, s); err == nil {
+			t.keep(v, b)
+			return nil
+		}
+	}
 	for _, layout := range timestampLayouts {
 		if v, err := time.Parse(layout, s); err == nil {
-			t.Time, t.as = v, v
-			if json.Valid(b) {
-				t.text = string(b)
-			}
+			t.keep(v, b)
 			return nil
 		}
 	}
@@ -341,7 +386,7 @@ func (t Timestamp) MarshalJSON() ([]byte, error) {
 	switch {
 	case t.IsZero():
 		return []byte("null"), nil
-	case t.text != "" && t.Time.Equal(t.as):
+	case t.text != "" && t.Time.Equal(parseTimestampText(t.text)):
 		return []byte(t.text), nil
 	}
 	return t.Time.MarshalJSON()

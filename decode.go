@@ -1,0 +1,63 @@
+package streamkap
+
+// The answers the SDK decodes most (a key's detail, an update's answer)
+// are decoded in one pass of encoding/json into these wire forms, which
+// have no UnmarshalJSON of their own at the top: a type's own
+// UnmarshalJSON makes encoding/json scan its bytes again (once to skip
+// them, once more to decode them), which made reading a key cost a third
+// more than a hand-written client. Tolerance is kept: encoding/json
+// skips a member of an unexpected type and decodes the rest, and the
+// client logs the skipped member.
+
+// detailAnswer is the wire form of a key's detail.
+type detailAnswer struct {
+	ProjectKey
+	KafkaACLs           []aclWire `json:"kafka_acls"`
+	WhitelistIPs        string    `json:"whitelist_ips"`
+	KafkaProxyEndpoint  string    `json:"kafka_proxy_endpoint"`
+	SchemaProxyEndpoint string    `json:"schema_proxy_endpoint"`
+	TokenTTLSeconds     *float64  `json:"token_ttl_seconds"`
+}
+
+// detail is the decoded ProjectKeyDetail.
+func (a *detailAnswer) detail() *ProjectKeyDetail {
+	return &ProjectKeyDetail{
+		ProjectKey: a.ProjectKey, KafkaACLs: aclsFromWire(a.KafkaACLs), WhitelistIPs: a.WhitelistIPs,
+		KafkaProxyEndpoint: a.KafkaProxyEndpoint, SchemaProxyEndpoint: a.SchemaProxyEndpoint,
+		TokenTTL: ttlFromSeconds(a.TokenTTLSeconds),
+	}
+}
+
+// aclWire is an ACL as answers carry it: its name under "name" or
+// "topic_name".
+type aclWire struct {
+	Name                string         `json:"name"`
+	TopicName           string         `json:"topic_name"`
+	Operation           ACLOperation   `json:"operation"`
+	ResourcePatternType ACLPatternType `json:"resource_pattern_type"`
+	Resource            ACLResource    `json:"resource"`
+}
+
+func aclsFromWire(w []aclWire) []KafkaACL {
+	if w == nil {
+		return nil
+	}
+	out := make([]KafkaACL, len(w))
+	for i, a := range w {
+		name := a.TopicName
+		if name == "" {
+			name = a.Name
+		}
+		out[i] = KafkaACL{TopicName: name, Operation: a.Operation, ResourcePatternType: a.ResourcePatternType, Resource: a.Resource}
+	}
+	return out
+}
+
+// updateAnswerWire is the wire form of an update's answer.
+type updateAnswerWire struct {
+	ProjectKey
+	NewAPICredentials   *APICredentials   `json:"new_api_credentials"`
+	NewKafkaCredentials *KafkaCredentials `json:"new_kafka_credentials"`
+	Warnings            []string          `json:"warnings"`
+	TokenTTLSeconds     *float64          `json:"token_ttl_seconds"`
+}
