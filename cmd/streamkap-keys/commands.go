@@ -6,12 +6,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/streamkap-go/streamkap"
 	"github.com/streamkap-go/streamkap/declarative"
+	"github.com/streamkap-go/streamkap/kafkaconfig"
 )
 
 // commands lists the subcommands, in the order help shows them.
@@ -52,6 +55,9 @@ func commands() []command {
 			example: "streamkap-keys plan -f keys.json", setup: planCommand},
 		{name: "apply", summary: "bring keys to a spec file; shown-once secrets go to --secrets-dir or --secret-command",
 			example: "streamkap-keys apply -f keys.json --secrets-dir ./secrets --concurrency 8", deliversSecrets: true, setup: applyCommand},
+		{name: "kafka-config", args: "CREDENTIAL-FILE", summary: "render a key's Kafka client settings (properties, librdkafka or env) from its credential file",
+			example:        "streamkap-keys kafka-config ingest-bot.json --format properties --out client.properties",
+			receivesSecret: true, setup: kafkaConfigCommand},
 		{name: "version", summary: "print the version",
 			example: "streamkap-keys version", setup: versionCommand},
 	}
@@ -736,6 +742,69 @@ func applyCommand(fs *flag.FlagSet) body {
 		kept := a.keepUnstored(res, secretsDir)
 		return errors.Join(kept, a.reportFleet(res, err, dryRun))
 	}
+}
+
+func kafkaConfigCommand(fs *flag.FlagSet) body {
+	var format string
+	var fromStdin bool
+	fs.StringVar(&format, "format", "properties", "properties (Java client.properties), librdkafka (confluent-kafka-go, kcat -F) or env")
+	fs.BoolVar(&fromStdin, "password-stdin", false, "read a rotated password from stdin instead of the file's")
+	return func(ctx context.Context, a *app, args []string) error {
+		path, err := oneArg(args, "the credential file")
+		if err != nil {
+			return err
+		}
+		if a.secretCommand != "" {
+			return usageError("kafka-config writes to --out, not --secret-command")
+		}
+		f := kafkaconfig.Format(format)
+		if !slices.Contains(kafkaconfig.Formats(), f) {
+			return usageError("--format must be properties, librdkafka or env, not %q", format)
+		}
+		data, err := readInput(ctx, a.stdin, path, maxInputBytes)
+		if err != nil {
+			return usageError("%s: %v", path, err)
+		}
+		defer clear(data)
+		file, err := streamkap.ParseCredentialFile(data)
+		if err != nil {
+			return usageError("%s: %v", path, err)
+		}
+		if file.Kafka == nil {
+			return usageError("%s has no Kafka credentials (an API-only key)", path)
+		}
+		cfg, err := kafkaconfig.New(file.Kafka)
+		if err != nil {
+			return usageError("%s: %v", path, err)
+		}
+		if fromStdin {
+			line, err := readLine(a.stdin)
+			if err != nil {
+				return usageError("reading the password from stdin: %v", err)
+			}
+			cfg = cfg.WithPassword(streamkap.NewSecret(line))
+		}
+		if a.out == "-" {
+			return cfg.Write(a.stdout, f)
+		}
+		if err := cfg.WriteFile(a.out, f); err != nil {
+			return err
+		}
+		return a.print(map[string]string{"kafka_username": cfg.Username, "format": format, "out": a.out}, func(w io.Writer) {
+			fmt.Fprintf(w, "Wrote the %s settings of Kafka user %q to %s (mode 0600)\n", format, streamkap.SafeCell(cfg.Username), a.out)
+		})
+	}
+}
+
+// oneArg checks that the command got exactly one argument.
+func oneArg(args []string, what string) (string, error) {
+	switch len(args) {
+	case 0:
+		return "", usageError("give %s", what)
+	case 1:
+		return args[0], nil
+	}
+	return "", usageError("one argument, %s, not %d", what, len(args))
 }
 
 func versionCommand(fs *flag.FlagSet) body {

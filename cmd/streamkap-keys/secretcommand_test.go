@@ -100,3 +100,33 @@ func TestSecretCommand(t *testing.T) {
 		assert.Contains(t, manifest, `"kafka_password"`)
 	})
 }
+
+func TestKafkaConfig(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	file := filepath.Join(c.dir, "key.json")
+	require.NoError(t, os.WriteFile(file, []byte(`{"project_key_id":"pk-1","kafka":{"username":"ingest-bot","password":"file-password-123",
+		"bootstrap_servers":"kafka.streamkap.net:32400","security_protocol":"SASL_SSL","sasl_mechanism":"SCRAM-SHA-512"}}`), 0o600))
+	r := c.run("kafka-config", file)
+	assert.Equal(t, exitUsage, r.code, "a secret needs --out")
+	out := filepath.Join(c.dir, "client.properties")
+	r = c.run("kafka-config", file, "--out", out)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	data := string(mustRead(t, out))
+	assert.Contains(t, data, `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="ingest-bot" password="file-password-123";`)
+	assert.NotContains(t, r.stdout+r.stderr, "file-password-123")
+	info, err := os.Stat(out)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+
+	r = c.runWithStdin("rotated-password-456\n", "kafka-config", file, "--format", "librdkafka", "--password-stdin", "--out", "-", "--reveal")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "sasl.password=rotated-password-456\n")
+	assert.Contains(t, r.stdout, "sasl.mechanisms=SCRAM-SHA-512\n")
+
+	require.NoError(t, os.WriteFile(file, []byte(`{"project_key_id":"pk-1","kafka":{"username":"u","password":"p","bootstrap_servers":"b:1","sasl_mechanism":"GSSAPI","security_protocol":"SASL_SSL"}}`), 0o600))
+	r = c.run("kafka-config", file, "--out", filepath.Join(c.dir, "x.properties"))
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, `sasl_mechanism "GSSAPI" is not supported`)
+	assert.Empty(t, c.srv.Requests(), "nothing is sent to the API")
+}
