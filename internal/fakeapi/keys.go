@@ -126,6 +126,9 @@ func (s *Server) AddKey(seed KeySeed) SeededKey {
 			}
 			k.acls = append(k.acls, acl{Name: a.Name, Operation: a.Operation, PatternType: a.PatternType, Resource: res})
 		}
+		// A seeded key's user is in the broker too; the mirror reports its
+		// own failures (kafkatest fails the test).
+		_ = s.mirrorLocked(k)
 	}
 	if seed.ToolProfile != "" {
 		p := seed.ToolProfile
@@ -363,7 +366,8 @@ func (s *Server) detailLocked(k *key) detailJSON {
 	if k.kafkaUser != "" {
 		out.KafkaACLs = k.acls
 		out.WhitelistIPs = &k.whitelist
-		out.KafkaProxyEndpoint = strPtr(kafkaBootstrap)
+		bootstrap, _, _ := s.kafkaEndpoint()
+		out.KafkaProxyEndpoint = strPtr(bootstrap)
 		if k.schemaReg {
 			out.SchemaProxyEndpoint = strPtr(schemaProxy)
 		}
@@ -386,8 +390,9 @@ func (s *Server) apiCredentialsLocked(k *key) *apiCredentialsJSON {
 }
 
 func (s *Server) kafkaCredentialsLocked(k *key) *kafkaCredentialsJSON {
-	out := &kafkaCredentialsJSON{Username: k.kafkaUser, Password: k.kafkaPassword, BootstrapServers: kafkaBootstrap,
-		SecurityProtocol: "SASL_SSL", SASLMechanism: "PLAIN"}
+	bootstrap, protocol, mechanism := s.kafkaEndpoint()
+	out := &kafkaCredentialsJSON{Username: k.kafkaUser, Password: k.kafkaPassword, BootstrapServers: bootstrap,
+		SecurityProtocol: protocol, SASLMechanism: mechanism}
 	if k.schemaReg {
 		out.SchemaRegistryURL = "https://" + schemaProxy
 	}
@@ -449,6 +454,12 @@ func (s *Server) handleDelete(w http.ResponseWriter, _ *http.Request, _ []byte, 
 	if k.status != StatusDeleting {
 		k.status = StatusDeleting
 		k.goneAt = s.now().Add(s.cfg.DeleteDelay)
+		if !s.cfg.DeleteFails {
+			if err := s.unmirrorLocked(k); err != nil {
+				writeDetail(w, http.StatusInternalServerError, err.Error())
+				return
+			}
+		}
 	}
 	out := s.summaryLocked(k)
 	if s.liveKeyLocked(k.id) == nil {
@@ -551,7 +562,45 @@ func (s *Server) handleCreate(w http.ResponseWriter, _ *http.Request, body []byt
 	}
 	s.keys[k.id] = k
 	s.order = append(s.order, k.id)
+	if err := s.mirrorLocked(k); err != nil {
+		writeDetail(w, http.StatusInternalServerError, err.Error())
+		return
+	}
 	writeJSON(w, http.StatusCreated, file)
+}
+
+// kafkaEndpoint is where keys' Kafka users connect: the mirrored broker,
+// or the fake's made-up proxy.
+func (s *Server) kafkaEndpoint() (bootstrap, protocol, mechanism string) {
+	if m := s.cfg.Kafka; m != nil {
+		return m.BootstrapServers, m.SecurityProtocol, m.SASLMechanism
+	}
+	return kafkaBootstrap, "SASL_SSL", "PLAIN"
+}
+
+// mirrorLocked brings the broker's copy of k's Kafka user up to date,
+// before the API answers; nothing to do without a broker.
+func (s *Server) mirrorLocked(k *key) error {
+	m := s.cfg.Kafka
+	if m == nil || k.kafkaUser == "" {
+		return nil
+	}
+	u := KafkaUser{Username: k.kafkaUser, Password: k.kafkaPassword, WhitelistIPs: k.whitelist}
+	for _, a := range k.acls {
+		u.ACLs = append(u.ACLs, KafkaACL(a))
+	}
+	if err := m.Sync(u); err != nil {
+		return fmt.Errorf("mirroring Kafka user %s: %w", k.kafkaUser, err)
+	}
+	return nil
+}
+
+// unmirrorLocked removes k's Kafka user from the broker.
+func (s *Server) unmirrorLocked(k *key) error {
+	if m := s.cfg.Kafka; m != nil && k.kafkaUser != "" {
+		return m.Delete(k.kafkaUser)
+	}
+	return nil
 }
 
 func (s *Server) addKafkaAccessLocked(k *key, kc *parsedKafkaConfig) {
@@ -671,6 +720,12 @@ func (s *Server) handleUpdate(w http.ResponseWriter, _ *http.Request, body []byt
 		k.blocked = nil
 		if hasBlocked {
 			k.blocked = &blocked
+		}
+	}
+	if kafka != nil || hasACLs || whitelist != nil || password != nil {
+		if err := s.mirrorLocked(k); err != nil {
+			writeDetail(w, http.StatusInternalServerError, err.Error())
+			return
 		}
 	}
 	out.summaryJSON = s.summaryLocked(k)

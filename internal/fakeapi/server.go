@@ -40,7 +40,30 @@ type Config struct {
 	// endpoints answer (a refused state or rule), as another server's
 	// words would be.
 	Wording func(detail string) string
+	// Kafka, when set, mirrors every key's Kafka user into a broker, and
+	// credential files and details point at it.
+	Kafka *KafkaMirror
 }
+
+// KafkaMirror is a broker that keys' Kafka users are mirrored into before
+// the API answers.
+type KafkaMirror struct {
+	BootstrapServers, SecurityProtocol, SASLMechanism string
+	// Sync creates or updates a user: its password, ACLs, allow-list.
+	Sync func(user KafkaUser) error
+	// Delete removes a user and its ACLs.
+	Delete func(username string) error
+}
+
+// KafkaUser is a key's Kafka user, as the fake holds it.
+type KafkaUser struct {
+	Username, Password string
+	ACLs               []KafkaACL
+	WhitelistIPs       string
+}
+
+// KafkaACL is one of a Kafka user's ACLs.
+type KafkaACL struct{ Name, Operation, PatternType, Resource string }
 
 // Server is the fake API. It is an http.Handler; mount it on an
 // httptest.Server (package streamkaptest does).
