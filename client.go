@@ -63,7 +63,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		cfg.problems = append(cfg.problems, err.Error())
 	}
 	if len(cfg.problems) > 0 {
-		return nil, &ConfigError{Problems: cfg.problems}
+		return nil, &ConfigError{Problems: cfg.problems, noCredentials: cfg.noCredentials}
 	}
 
 	c := &Client{

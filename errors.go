@@ -379,7 +379,16 @@ type ConfigError struct {
 	// Err is the underlying failure, when there is one (a credential file
 	// that cannot be read: errors.Is(err, fs.ErrNotExist) works).
 	Err error
+
+	noCredentials bool
 }
+
+// ErrNoCredentials matches the [*ConfigError] of options that name no
+// credentials at all, so that a caller can fall back to its own.
+var ErrNoCredentials = errors.New("streamkap: no credentials")
+
+// Is matches ErrNoCredentials when no credential option was given.
+func (e *ConfigError) Is(target error) bool { return target == ErrNoCredentials && e.noCredentials }
 
 // Unwrap returns the underlying failure, if any.
 func (e *ConfigError) Unwrap() error { return e.Err }

@@ -42,6 +42,7 @@ type Option func(*config)
 // config is what the options build; NewClient validates it as a whole.
 type config struct {
 	baseURL          string
+	noCredentials    bool // no credential option was given
 	httpClient       *http.Client
 	userAgentSuffix  string
 	maxAttempts      int
@@ -298,6 +299,7 @@ func newConfig(opts []Option) *config {
 	}
 	switch len(c.credentials) {
 	case 0:
+		c.noCredentials = true
 		c.problemf("no credentials: use WithClientCredentials, WithCredentialFile, WithCredentialFileData, WithToken, or WithEnvironment with %s and %s set", EnvClientID, EnvSecret)
 	case 1:
 	default:

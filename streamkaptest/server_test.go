@@ -5,6 +5,7 @@ package streamkaptest
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"io"
@@ -587,4 +588,22 @@ func TestDropFaults(t *testing.T) {
 	state, _ = r.srv.Key(key.ID)
 	assert.Equal(t, "dropped", state.KafkaUsername, "dropped after: the change is applied")
 	assert.NotEmpty(t, state.KafkaPassword.Reveal())
+}
+
+func TestNewClientTakesTheCallersCredentials(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(t)
+	seeded := srv.AddKey(Key{Name: "bot", API: true})
+	state, _ := srv.Key(seeded.ID)
+	file := &streamkap.CredentialFile{ProjectKeyID: seeded.ID, Type: streamkap.CredentialFileType,
+		API: &streamkap.APICredentials{ClientID: state.ClientID, ClientSecret: state.ClientSecret}}
+	data, err := file.RevealJSON()
+	require.NoError(t, err)
+	c, err := srv.NewClient(streamkap.WithCredentialFileData(data))
+	require.NoError(t, err, "a credential option replaces the server's own")
+	_, err = c.ProjectKeys.List(context.Background(), nil)
+	require.NoError(t, err)
+	exchanges := srv.RequestsTo("POST", "/auth/access-token")
+	require.NotEmpty(t, exchanges)
+	assert.Contains(t, string(exchanges[len(exchanges)-1].Body), state.ClientID, "as the seeded key")
 }

@@ -22,6 +22,7 @@ package streamkaptest
 
 import (
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -134,10 +135,14 @@ func (s *Server) URL() string { return s.http.URL }
 // with retry waits shortened to milliseconds so that fault tests run fast.
 func (s *Server) Client() *streamkap.Client { return s.client }
 
-// NewClient builds another client for the server, authenticated with the
-// server's own credentials (see [Server.ClientOptions] for a client with
-// other credentials); opts come last.
+// NewClient builds another client for the server; opts come last. A
+// credential option among opts (a seeded key's credential file, say)
+// replaces the server's own credentials; without one the client uses them.
 func (s *Server) NewClient(opts ...streamkap.Option) (*streamkap.Client, error) {
+	c, err := streamkap.NewClient(append(s.ClientOptions(), opts...)...)
+	if !errors.Is(err, streamkap.ErrNoCredentials) {
+		return c, err
+	}
 	base := append(s.ClientOptions(), streamkap.WithClientCredentials(s.clientID, s.clientSecret.Reveal()))
 	return streamkap.NewClient(append(base, opts...)...)
 }
