@@ -54,7 +54,7 @@ type KafkaAccess struct {
 func (s *ProjectKeysService) AddKafkaAccess(ctx context.Context, projectKeyID string, params AddKafkaAccessParams, opts ...CallOption) (*KafkaAccess, error) {
 	password := params.Password
 	if password.IsZero() {
-		password = NewSecret(GeneratePassword())
+		password = GeneratePassword()
 	}
 	res, err := s.update(ctx, updateCall{operation: "ProjectKeys.AddKafkaAccess", opts: opts}, projectKeyID, UpdateProjectKeyParams{KafkaConfig: Value(KafkaConfig{
 		Username: params.Username, Password: password, WhitelistIPs: params.WhitelistIPs,
@@ -96,14 +96,16 @@ func (s *ProjectKeysService) readBack(ctx context.Context, operation, projectKey
 	return key, writeErr
 }
 
-// RotateKafkaPassword sets a new password on the key's Kafka user (an
-// update with kafka_password) and returns it. When password is zero a
-// strong one is generated. Setting the same password twice is harmless, so
-// the update is retried like any idempotent call; on error the returned
-// Secret is still the password that was sent: call again with it.
+// RotateKafkaPassword sets password on the key's Kafka user (an update
+// with kafka_password) and returns it; [GeneratePassword] makes a strong
+// one. A zero Secret is refused before any I/O: a password must be asked
+// for, never implied. Setting the same password twice is harmless, so the
+// update is retried like any idempotent call; on error the returned Secret
+// is still the password that was sent: call again with it.
 func (s *ProjectKeysService) RotateKafkaPassword(ctx context.Context, projectKeyID string, password Secret, opts ...CallOption) (Secret, error) {
 	if password.IsZero() {
-		password = NewSecret(GeneratePassword())
+		return password, &ValidationError{Operation: "ProjectKeys.RotateKafkaPassword", Fields: []FieldError{{
+			Loc: []string{"body", "kafka_password"}, Msg: "give the new password (streamkap.GeneratePassword makes one)", Type: "missing"}}}
 	}
 	_, err := s.update(ctx, updateCall{operation: "ProjectKeys.RotateKafkaPassword", opts: opts}, projectKeyID, UpdateProjectKeyParams{KafkaPassword: Value(password)})
 	return password, err
@@ -259,10 +261,10 @@ func (s *ProjectKeysService) SetToolScoping(ctx context.Context, projectKeyID st
 // passwordAlphabet has no look-alike characters; 56 symbols.
 const passwordAlphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
-// GeneratePassword returns a 32-character password from crypto/rand
-// (about 186 bits) with at least one lowercase letter, one uppercase
-// letter and one digit, within the API's 12-128 character rule.
-func GeneratePassword() string {
+// GeneratePassword returns a new 32-character password from crypto/rand
+// (about 186 bits), as a Secret, with at least one lowercase letter, one
+// uppercase letter and one digit, within the API's 12-128 character rule.
+func GeneratePassword() Secret {
 	const length = 32
 	for {
 		b := make([]byte, 0, length)
@@ -277,8 +279,9 @@ func GeneratePassword() string {
 			}
 		}
 		p := string(b)
+		clear(b)
 		if strings.ContainsAny(p, "abcdefghijkmnpqrstuvwxyz") && strings.ContainsAny(p, "ABCDEFGHJKLMNPQRSTUVWXYZ") && strings.ContainsAny(p, "23456789") {
-			return p
+			return NewSecret(p)
 		}
 	}
 }

@@ -371,7 +371,7 @@ func ExampleProjectKeysService_RotateKafkaPassword() {
 
 	// A zero Secret: a new password is generated. The call is safe to
 	// resend; on error the returned password is still the one that was sent.
-	password, err := srv.Client().ProjectKeys.RotateKafkaPassword(context.Background(), key.ID, streamkap.Secret{})
+	password, err := srv.Client().ProjectKeys.RotateKafkaPassword(context.Background(), key.ID, streamkap.GeneratePassword())
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -465,7 +465,7 @@ func ExampleRolesService_ResolveIDs() {
 }
 
 func ExampleGeneratePassword() {
-	password := streamkap.NewSecret(streamkap.GeneratePassword())
+	password := streamkap.GeneratePassword()
 	fmt.Println(password.Len(), password)
 	// Output:
 	// 32 [REDACTED]

@@ -160,7 +160,7 @@ func TestCapabilityHelpers(t *testing.T) {
 		srv := streamkaptest.NewServer(t)
 		key := srv.AddKey(streamkaptest.Key{Kafka: true})
 		srv.InjectFault(http.MethodPatch, "/project-keys/"+key.ID, 1, streamkaptest.DropAfterApply())
-		password, err := srv.Client().ProjectKeys.RotateKafkaPassword(ctx, key.ID, streamkap.Secret{})
+		password, err := srv.Client().ProjectKeys.RotateKafkaPassword(ctx, key.ID, streamkap.GeneratePassword())
 		require.NoError(t, err)
 		state, _ := srv.Key(key.ID)
 		assert.True(t, password.Equal(state.KafkaPassword))

@@ -299,7 +299,7 @@ func (s *ProjectKeysService) update(ctx context.Context, how updateCall, project
 	var kafka *KafkaConfig
 	if params.KafkaConfig.IsSet() {
 		if params.KafkaConfig.value.Password.IsZero() {
-			params.KafkaConfig.value.Password = NewSecret(GeneratePassword())
+			params.KafkaConfig.value.Password = GeneratePassword()
 		}
 		kafka = &params.KafkaConfig.value
 	}

@@ -111,7 +111,7 @@ func (s *ProjectKeysService) Create(ctx context.Context, params CreateProjectKey
 	if params.KafkaConfig != nil {
 		kc := *params.KafkaConfig
 		if kc.Password.IsZero() {
-			kc.Password = NewSecret(GeneratePassword())
+			kc.Password = GeneratePassword()
 		}
 		params.KafkaConfig = &kc
 		secrets = append(secrets, kc.Password.Reveal())

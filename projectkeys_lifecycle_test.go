@@ -392,7 +392,10 @@ func TestRotateKafkaPassword(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	h.on(http.MethodPatch, "/project-keys/pk-1", errorResponder(errReset), jsonResponder(200, keyJSON("pk-1")))
-	password, err := h.c.ProjectKeys.RotateKafkaPassword(context.Background(), "pk-1", Secret{})
+	_, err := h.c.ProjectKeys.RotateKafkaPassword(context.Background(), "pk-1", Secret{})
+	require.ErrorIs(t, err, ErrValidation, "a password is asked for, never implied")
+	assert.Empty(t, h.sent(http.MethodPatch, "/project-keys/pk-1"))
+	password, err := h.c.ProjectKeys.RotateKafkaPassword(context.Background(), "pk-1", GeneratePassword())
 	require.NoError(t, err)
 	sent := h.sent(http.MethodPatch, "/project-keys/pk-1")
 	require.Len(t, sent, 2, "a rotation is retried")
@@ -570,7 +573,7 @@ func TestGeneratePassword(t *testing.T) {
 	t.Parallel()
 	seen := map[string]bool{}
 	for range 200 {
-		p := GeneratePassword()
+		p := GeneratePassword().Reveal()
 		assert.Len(t, p, 32)
 		assert.True(t, strings.ContainsAny(p, "abcdefghijkmnpqrstuvwxyz"))
 		assert.True(t, strings.ContainsAny(p, "ABCDEFGHJKLMNPQRSTUVWXYZ"))

@@ -41,7 +41,7 @@ func TestRefusalsAreKnownByWhatTheServerHolds(t *testing.T) {
 
 			// A rule broken on a ready key: refused, not "not ready".
 			apiOnly := srv.AddKey(streamkaptest.Key{Name: "api", API: true})
-			_, err = c.ProjectKeys.RotateKafkaPassword(ctx, apiOnly.ID, streamkap.NewSecret(streamkap.GeneratePassword()))
+			_, err = c.ProjectKeys.RotateKafkaPassword(ctx, apiOnly.ID, streamkap.GeneratePassword())
 			require.ErrorIs(t, err, streamkap.ErrRefused, "a rotation on a key without Kafka: %v", err)
 			assert.NotErrorIs(t, err, streamkap.ErrKeyNotReady)
 			assert.NotContains(t, err.Error(), "\n")

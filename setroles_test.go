@@ -110,7 +110,7 @@ func TestResponseInfoForEveryOperation(t *testing.T) {
 			return err
 		},
 		"RotateKafkaPassword": func(o streamkap.CallOption) error {
-			_, err := keys.RotateKafkaPassword(ctx, kafka.ID, streamkap.Secret{}, o)
+			_, err := keys.RotateKafkaPassword(ctx, kafka.ID, streamkap.GeneratePassword(), o)
 			return err
 		},
 		"AddAPIAccess": func(o streamkap.CallOption) error {

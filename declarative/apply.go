@@ -115,7 +115,7 @@ func (a *applier) apply(ctx context.Context, spec *KeySpec, p *KeyPlan, res *Res
 	res.Plan, res.KeyID = p, p.KeyID
 	// One password for the Kafka user this apply creates, whatever round
 	// creates it.
-	password := streamkap.NewSecret(streamkap.GeneratePassword())
+	password := streamkap.GeneratePassword()
 	var previous error // the unknown outcome that led to this round
 	for round := 1; ; round++ {
 		if err := a.guard(p); err != nil {

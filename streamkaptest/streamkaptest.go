@@ -225,7 +225,7 @@ type Key struct {
 	// generated when empty.
 	Kafka         bool
 	KafkaUsername string
-	KafkaPassword string
+	KafkaPassword streamkap.Secret
 	// KafkaACLs are the Kafka user's ACLs; an empty Resource is TOPIC.
 	KafkaACLs []streamkap.KafkaACL
 	// WhitelistIPs is the Kafka user's comma-separated allow-list; empty allows any IP.
@@ -257,7 +257,7 @@ func (s *Server) AddKey(k Key) SeededKey {
 	seed := fakeapi.KeySeed{
 		ID: k.ID, Name: k.Name, Description: k.Description, Status: string(k.Status),
 		API: k.API, RoleIDs: roles, PermissionIDs: k.PermissionIDs,
-		Kafka: k.Kafka, KafkaUsername: k.KafkaUsername, KafkaPassword: k.KafkaPassword, WhitelistIPs: k.WhitelistIPs,
+		Kafka: k.Kafka, KafkaUsername: k.KafkaUsername, KafkaPassword: k.KafkaPassword.Reveal(), WhitelistIPs: k.WhitelistIPs,
 		ToolProfile: string(k.ToolProfile), AllowedTools: k.AllowedTools, BlockedTools: k.BlockedTools,
 	}
 	for _, a := range k.KafkaACLs {

@@ -504,7 +504,7 @@ func addKafkaCommand(fs *flag.FlagSet) body {
 		if err != nil {
 			return err
 		}
-		password := streamkap.NewSecret(streamkap.GeneratePassword())
+		password := streamkap.GeneratePassword()
 		res, err := c.ProjectKeys.AddKafkaAccess(ctx, id, streamkap.AddKafkaAccessParams{Username: access.kafkaUsername, Password: password,
 			KafkaACLs: acls, WhitelistIPs: strings.Join(access.whitelist, ","), CreateSchemaRegistry: access.schemaRegistry})
 		if err != nil {
@@ -557,7 +557,7 @@ func rotateCommand(fs *flag.FlagSet) body {
 	var fromStdin bool
 	fs.BoolVar(&fromStdin, "password-stdin", false, "read the new password from stdin instead of generating one")
 	return withKey(func(ctx context.Context, a *app, c *streamkap.Client, id string) error {
-		var password streamkap.Secret
+		password := streamkap.GeneratePassword()
 		if fromStdin {
 			line, err := readLine(a.stdin)
 			if err != nil {

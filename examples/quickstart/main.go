@@ -155,7 +155,7 @@ func tour(ctx context.Context, out io.Writer, srv *streamkaptest.Server) error {
 		creds.Password.Len(), creds.Password, jsonOf(creds.Password))
 
 	// 3. Rotate the Kafka password: safe to resend, so the SDK retries it.
-	rotated := streamkap.NewSecret(streamkap.GeneratePassword())
+	rotated := streamkap.GeneratePassword()
 	if _, err := keys.RotateKafkaPassword(ctx, seeded.ID, rotated); err != nil {
 		return fmt.Errorf("rotate: %w", err)
 	}

@@ -159,7 +159,7 @@ func TestRotationUpdateAndDeletionReachTheBroker(t *testing.T) {
 	require.True(t, connects(t, srv, cfg))
 
 	// Rotation: the old password no longer logs in, the new one does.
-	newPassword, err := keys.RotateKafkaPassword(ctx, id, streamkap.NewSecret(streamkap.GeneratePassword()))
+	newPassword, err := keys.RotateKafkaPassword(ctx, id, streamkap.GeneratePassword())
 	require.NoError(t, err)
 	assert.False(t, connects(t, srv, cfg), "the old password is refused")
 	rotated := cfg.WithPassword(newPassword)

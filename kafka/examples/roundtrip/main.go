@@ -93,7 +93,7 @@ func run() error {
 	fmt.Printf("consumed %q\n", value)
 
 	// 4. Rotate the password: the old one is refused, the new one works.
-	newPassword, err := keys.RotateKafkaPassword(ctx, file.ProjectKeyID, streamkap.NewSecret(streamkap.GeneratePassword()))
+	newPassword, err := keys.RotateKafkaPassword(ctx, file.ProjectKeyID, streamkap.GeneratePassword())
 	if err != nil {
 		return err
 	}
