@@ -1,5 +1,7 @@
 package streamkap
 
+import "time"
+
 // A CallOption changes one call. Every operation takes them last:
 //
 //	var info streamkap.ResponseInfo
@@ -9,22 +11,37 @@ type CallOption func(*callOptions)
 
 // callOptions is what the CallOptions of one call set.
 type callOptions struct {
-	info *ResponseInfo
+	info           *ResponseInfo
+	attemptTimeout time.Duration // 0: the client's
+	maxAttempts    int           // 0: the client's
 }
 
-// responseInfo is where the options ask the call's ResponseInfo to go.
-// With no options it costs nothing.
-func responseInfo(opts []CallOption) *ResponseInfo {
-	if len(opts) == 0 {
-		return nil
-	}
+// parseCallOptions applies opts. With no options it costs nothing.
+func parseCallOptions(opts []CallOption) callOptions {
 	var o callOptions
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&o)
 		}
 	}
-	return o.info
+	return o
+}
+
+// CallAttemptTimeout bounds each attempt of this call, from sending to the
+// last byte of the answer, instead of the client's [WithAttemptTimeout]
+// (a shorter one for a health check, a longer one for a large list). The
+// call's context still bounds the whole call. Zero or less keeps the
+// client's.
+func CallAttemptTimeout(d time.Duration) CallOption {
+	return func(o *callOptions) { o.attemptTimeout = d }
+}
+
+// CallMaxAttempts sends this call at most n times in all, and never more
+// than the client's [WithMaxAttempts] allows: CallMaxAttempts(1) sends it
+// once, with no retry (a replay after a refused token is part of the same
+// attempt). Zero or less keeps the client's.
+func CallMaxAttempts(n int) CallOption {
+	return func(o *callOptions) { o.maxAttempts = n }
 }
 
 // ResponseInfo describes the HTTP exchange behind a call, for logs and

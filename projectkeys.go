@@ -177,7 +177,7 @@ func (s *ProjectKeysService) List(ctx context.Context, opts *ListProjectKeysOpti
 	err = s.client.do(ctx, &call{
 		method: http.MethodGet, route: "/project-keys", path: "/project-keys", query: q,
 		idempotent: true, out: (*keyList)(&keys),
-		info: responseInfo(callOpts),
+		opts: parseCallOptions(callOpts),
 	})
 	if err != nil {
 		return nil, err
@@ -199,7 +199,7 @@ func (s *ProjectKeysService) Get(ctx context.Context, projectKeyID string, opts 
 	target, path := s.client.keyEndpoint(projectKeyID, "")
 	err := s.client.do(ctx, &call{
 		method: http.MethodGet, route: "/project-keys/{project_key_id}", url: target, path: path,
-		idempotent: true, out: &answer, info: responseInfo(opts),
+		idempotent: true, out: &answer, opts: parseCallOptions(opts),
 	})
 	if err != nil {
 		return nil, err
@@ -319,7 +319,7 @@ func (s *ProjectKeysService) update(ctx context.Context, how updateCall, project
 		idempotent: !params.addsCapability() || (how.rolesAreIdempotent && params.onlyRoleChange()),
 		secrets:    params.secrets(),
 		out:        answer,
-		info:       responseInfo(how.opts),
+		opts:       parseCallOptions(how.opts),
 	})
 	if err != nil {
 		if kafka != nil && errors.Is(err, ErrOutcomeUnknown) {

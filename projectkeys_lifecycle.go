@@ -124,7 +124,7 @@ func (s *ProjectKeysService) Create(ctx context.Context, params CreateProjectKey
 	err = s.client.do(ctx, &call{
 		method: http.MethodPost, route: "/project-keys", path: "/project-keys", body: body,
 		idempotent: false, secrets: secrets, out: &createAnswer{CredentialFile: file, params: &params}, raw: &file.raw,
-		info: responseInfo(opts),
+		opts: parseCallOptions(opts),
 	})
 	if err != nil {
 		if errors.Is(err, ErrOutcomeUnknown) {
@@ -197,7 +197,7 @@ func (s *ProjectKeysService) Delete(ctx context.Context, projectKeyID string, op
 	target, path := s.client.keyEndpoint(projectKeyID, "")
 	cl := &call{
 		method: http.MethodDelete, route: "/project-keys/{project_key_id}", url: target, path: path,
-		idempotent: true, info: responseInfo(opts),
+		idempotent: true, opts: parseCallOptions(opts),
 	}
 	err := s.client.do(ctx, cl)
 	switch {
@@ -253,7 +253,7 @@ func (s *ProjectKeysService) MCPConfig(ctx context.Context, projectKeyID string,
 	err := s.client.do(ctx, &call{
 		method: http.MethodGet, route: "/project-keys/{project_key_id}/mcp-config",
 		url: target, path: path, idempotent: true, out: cfg,
-		info: responseInfo(opts),
+		opts: parseCallOptions(opts),
 	})
 	if err != nil {
 		return nil, err

@@ -38,8 +38,9 @@ type call struct {
 	// kept for writing to disk byte for byte); it is a Secret because such
 	// a body carries plaintext secrets.
 	raw *Secret
-	// info, when set, receives how the exchange went (WithResponseInfo).
-	info *ResponseInfo
+	// opts are the call's CallOptions: where its ResponseInfo goes, its
+	// attempt timeout and attempts.
+	opts callOptions
 
 	// state is how the call went, filled in by do, for callers that need
 	// more than the error. It lives in the call to save an allocation.
@@ -105,8 +106,8 @@ func stateFrom(ctx context.Context) *callState {
 // answer into a typed error. It always closes the response body.
 func (c *Client) do(ctx context.Context, cl *call) error {
 	status, requestID, err := c.exchange(ctx, cl)
-	if cl.info != nil {
-		*cl.info = ResponseInfo{RequestID: requestID, StatusCode: status, Attempts: cl.state.sends}
+	if cl.opts.info != nil {
+		*cl.opts.info = ResponseInfo{RequestID: requestID, StatusCode: status, Attempts: cl.state.sends}
 	}
 	return err
 }

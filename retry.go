@@ -25,6 +25,7 @@ import (
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	st := stateFrom(ctx)
 	idempotent := st != nil && st.call.idempotent // unknown calls fail safe
+	lastAttempt := st != nil && st.call.opts.maxAttempts > 0 && st.retries+1 >= st.call.opts.maxAttempts
 	if err != nil {
 		var authErr *tokenError
 		if errors.As(err, &authErr) || errors.Is(err, errOtherHost) {
@@ -40,7 +41,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		if ctx.Err() != nil {
 			return false, ctx.Err()
 		}
-		if retry.Permanent(err) || (sent && !idempotent) {
+		if retry.Permanent(err) || (sent && !idempotent) || lastAttempt {
 			return false, nil
 		}
 		c.planRetry(st, 0, false)
@@ -76,6 +77,9 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		if deadline, has := ctx.Deadline(); has && time.Now().Add(wait).After(deadline) {
 			return false, nil
 		}
+	}
+	if lastAttempt {
+		return false, nil
 	}
 	c.planRetry(st, wait, hinted)
 	return true, nil

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"syscall"
 	"testing"
 	"testing/synctest"
@@ -342,4 +343,44 @@ func TestUnknownCallsFailSafe(t *testing.T) {
 	retry, _ = h.c.checkRetry(context.Background(), nil, errDial)
 	assert.True(t, retry)
 	assert.True(t, errors.Is(errDial, syscall.ECONNREFUSED))
+}
+
+func TestPerCallOptions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	t.Run("CallMaxAttempts(1) sends once", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t)
+		h.on(http.MethodGet, "/project-keys/pk-1", jsonResponder(503, `{}`), jsonResponder(200, keyJSON("pk-1")))
+		var info ResponseInfo
+		_, err := h.c.ProjectKeys.Get(ctx, "pk-1", CallMaxAttempts(1), WithResponseInfo(&info))
+		require.Error(t, err)
+		assert.Len(t, h.sent(http.MethodGet, "/project-keys/pk-1"), 1)
+		assert.Equal(t, 1, info.Attempts)
+		// The client's own attempts still apply to the next call.
+		_, err = h.c.ProjectKeys.Get(ctx, "pk-1")
+		require.NoError(t, err)
+	})
+	t.Run("CallMaxAttempts(2) on a List", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t)
+		h.on(http.MethodGet, "/project-keys", jsonResponder(503, `{}`), jsonResponder(503, `{}`), jsonResponder(200, `[]`))
+		_, err := h.c.ProjectKeys.List(ctx, nil, CallMaxAttempts(2))
+		require.Error(t, err)
+		assert.Len(t, h.sent(http.MethodGet, "/project-keys"), 2)
+	})
+	t.Run("CallAttemptTimeout bounds each attempt of one call", func(t *testing.T) {
+		t.Parallel()
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+		}))
+		t.Cleanup(srv.Close)
+		c, err := NewClient(WithBaseURL(srv.URL), WithToken("t0ken-value"), WithRetryWait(time.Millisecond, time.Millisecond))
+		require.NoError(t, err)
+		_, err = c.ProjectKeys.Get(ctx, "pk-1", CallAttemptTimeout(50*time.Millisecond), CallMaxAttempts(1))
+		require.ErrorIs(t, err, context.DeadlineExceeded, "the call's attempt ended at its own timeout, not the client's 30 s")
+	})
 }

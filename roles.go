@@ -16,7 +16,7 @@ type RolesService struct {
 func (s *RolesService) List(ctx context.Context, opts ...CallOption) ([]Role, error) {
 	var roles []Role
 	err := s.client.do(ctx, &call{method: http.MethodGet, route: "/auth/roles", path: "/auth/roles", idempotent: true,
-		out: (*roleList)(&roles), info: responseInfo(opts)})
+		out: (*roleList)(&roles), opts: parseCallOptions(opts)})
 	if err != nil {
 		return nil, err
 	}

@@ -40,7 +40,11 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, errOtherHost
 	}
 	st := stateFrom(req.Context())
-	ctx, cancel := context.WithTimeout(req.Context(), t.attemptTimeout)
+	timeout := t.attemptTimeout
+	if st != nil && st.call.opts.attemptTimeout > 0 {
+		timeout = st.call.opts.attemptTimeout
+	}
+	ctx, cancel := context.WithTimeout(req.Context(), timeout)
 	req = req.WithContext(ctx)
 	resp, err := t.roundTrip(req, st)
 	if err != nil {
