@@ -167,8 +167,9 @@ func (c *Client) GoString() string { return c.String() }
 // so that fmt never walks into the client's internals (the token cache).
 func (c Client) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
 
-// Version is the SDK's version, sent in the User-Agent header.
-const Version = "0.1.0"
+// Version is the SDK's version, sent in the User-Agent header: a
+// development version until the first release is tagged (CHANGELOG.md).
+const Version = "0.1.0-dev"
 
 func userAgent(suffix string) string {
 	ua := "streamkap-go/" + Version + " (" + runtime.Version() + "; " + runtime.GOOS + "/" + runtime.GOARCH + ")"

@@ -92,6 +92,9 @@ func TestTheBuiltBinary(t *testing.T) {
 
 	code, stdout, _ = exe("version")
 	assert.Equal(t, exitOK, code)
+	assert.Contains(t, stdout, "streamkap-keys "+streamkap.Version, "built from a checkout: the SDK's version")
+	code, stdout, _ = exe("--version")
+	assert.Equal(t, exitOK, code)
 	assert.Contains(t, stdout, "streamkap-keys "+streamkap.Version)
 
 	for _, sig := range []struct {

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,6 +60,8 @@ func commands() []command {
 		{name: "kafka-config", args: "CREDENTIAL-FILE", summary: "render a key's Kafka client settings (properties, librdkafka or env) from its credential file",
 			example:        "streamkap-keys kafka-config ingest-bot.json --format properties --out client.properties",
 			receivesSecret: true, setup: kafkaConfigCommand},
+		{name: "completion", args: "bash|zsh|fish", summary: "print a shell completion script",
+			example: "source <(streamkap-keys completion bash)", setup: completionCommand},
 		{name: "version", summary: "print the version",
 			example: "streamkap-keys version", setup: versionCommand},
 	}
@@ -428,9 +432,13 @@ func updateCommand(fs *flag.FlagSet) body {
 }
 
 func deleteCommand(fs *flag.FlagSet) body {
-	var wait bool
+	var wait, yes bool
 	fs.BoolVar(&wait, "wait", false, "wait until the key is gone")
+	fs.BoolVar(&yes, "yes", false, "do not ask for confirmation on a terminal")
 	return withKey(func(ctx context.Context, a *app, c *streamkap.Client, id string) error {
+		if err := a.confirm(yes, "Delete key "+id); err != nil {
+			return err
+		}
 		if err := c.ProjectKeys.Delete(ctx, id); err != nil {
 			return err
 		}
@@ -690,29 +698,48 @@ func (f *fleetFlags) options() declarative.FleetOptions {
 
 func planCommand(fs *flag.FlagSet) body {
 	var fleet fleetFlags
+	var detailed bool
 	fleet.declare(fs)
+	fs.BoolVar(&detailed, "detailed-exitcode", false, "exit 0 when nothing would change and 2 when something would (as terraform plan)")
 	return func(ctx context.Context, a *app, args []string) error {
 		specs, c, err := fleet.prepare(ctx, a, args)
 		if err != nil {
 			return err
 		}
 		res, err := declarative.PlanFleet(ctx, c, specs, fleet.options())
-		return a.reportFleet(res, err, true)
+		if err = a.reportFleet(res, err, true); err != nil || !detailed {
+			return err
+		}
+		for _, p := range res.Plans() {
+			if !p.NoChanges() {
+				return errChanges
+			}
+		}
+		return nil
 	}
 }
+
+// errChanges is plan --detailed-exitcode's success with changes to make.
+var errChanges = errors.New("the plan has changes")
 
 func applyCommand(fs *flag.FlagSet) body {
 	var fleet fleetFlags
 	var secretsDir string
-	var allowReplace, dryRun bool
+	var allowReplace, dryRun, yes bool
 	fleet.declare(fs)
 	fs.StringVar(&secretsDir, "secrets-dir", "", "write each shown-once secret as a credential file (mode 0600) into this directory (after --secret-command, when both are given)")
 	fs.BoolVar(&allowReplace, "allow-replace", false, "delete and create again the keys no update can bring to their spec")
 	fs.BoolVar(&dryRun, "dry-run", false, "plan only: send no write")
+	fs.BoolVar(&yes, "yes", false, "with --prune, do not ask for confirmation on a terminal")
 	return func(ctx context.Context, a *app, args []string) error {
 		specs, c, err := fleet.prepare(ctx, a, args)
 		if err != nil {
 			return err
+		}
+		if fleet.prune && !dryRun {
+			if err := a.confirm(yes, "Delete every key named "+strconv.Quote(fleet.prefix+"*")+" that no spec names"); err != nil {
+				return err
+			}
 		}
 		opts := fleet.options()
 		opts.AllowReplace, opts.DryRun = allowReplace, dryRun
@@ -812,11 +839,20 @@ func versionCommand(fs *flag.FlagSet) body {
 		if err := noArgs(args); err != nil {
 			return err
 		}
-		v := map[string]string{"version": streamkap.Version, "go": runtime.Version(), "platform": runtime.GOOS + "/" + runtime.GOARCH}
+		v := map[string]string{"version": buildVersion(), "sdk": streamkap.Version, "go": runtime.Version(), "platform": runtime.GOOS + "/" + runtime.GOARCH}
 		if a.output == "json" {
 			return a.print(v, nil)
 		}
-		_, err := fmt.Fprintf(a.stdout, "streamkap-keys %s (%s, %s)\n", v["version"], v["go"], v["platform"])
+		_, err := fmt.Fprintf(a.stdout, "streamkap-keys %s (SDK %s, %s, %s)\n", v["version"], v["sdk"], v["go"], v["platform"])
 		return err
 	}
+}
+
+// buildVersion is the module version the binary was built from (go install
+// ...@v1.2.3 records it), or the SDK's Version for a build from a checkout.
+func buildVersion() string {
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
+	}
+	return streamkap.Version
 }

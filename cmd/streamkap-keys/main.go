@@ -39,7 +39,7 @@ func main() {
 	}()
 	code := run(ctx, os.Args[1:], &env{
 		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
-		getenv: os.Getenv, stderrIsTerminal: isTerminal(os.Stderr),
+		getenv: os.Getenv, stderrIsTerminal: isTerminal(os.Stderr), interactive: isTerminal(os.Stdin) && isTerminal(os.Stderr),
 	})
 	signal.Stop(signals)
 	os.Exit(code)
@@ -75,6 +75,8 @@ type env struct {
 	stdout, stderr   io.Writer
 	getenv           func(string) string
 	stderrIsTerminal bool
+	// interactive: a person at a terminal, who can answer a confirmation.
+	interactive bool
 }
 
 // isTerminal reports whether f is a terminal (a character device).
@@ -95,6 +97,8 @@ const (
 	exitRateLimited    = 7
 	exitUnauthorized   = 8
 	exitOutcomeUnknown = 9
+	// exitChanges is plan --detailed-exitcode's "something would change".
+	exitChanges = 2
 )
 
 // errUsage marks a mistake in the command line; nothing was sent.
@@ -116,6 +120,8 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.As(err, &sig):
 		return sig.exitCode()
+	case errors.Is(err, errChanges):
+		return exitChanges
 	case errors.Is(err, streamkap.ErrOutcomeUnknown), errors.Is(err, streamkap.ErrSecretLost), errors.Is(err, errSecretRescued):
 		return exitOutcomeUnknown
 	case errors.Is(err, errUsage), errors.Is(err, flag.ErrHelp), errors.As(err, &cfgErr):
@@ -158,6 +164,9 @@ func run(ctx context.Context, args []string, e *env) int {
 	if len(args) == 0 {
 		writeHelp(e.stderr) // usage, not data: stdout stays for data
 		return exitUsage
+	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args = append([]string{"version"}, args[1:]...)
 	}
 	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
 		if len(args) > 1 {
@@ -207,7 +216,7 @@ func run(ctx context.Context, args []string, e *env) int {
 		}
 		return sig.exitCode()
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, errChanges) {
 		fmt.Fprintf(e.stderr, "streamkap-keys %s: %s\n", cmd.name, diagnostic(err))
 	}
 	return exitCode(err)
@@ -383,6 +392,20 @@ func checkCredentialFile(path string) error {
 		return usageError("--credential-file %s has no API credentials (a Kafka-only key cannot call the API)", path)
 	}
 	return nil
+}
+
+// confirm asks the person at the terminal to confirm a deletion, unless
+// --yes said so already; scripts (no terminal) are not asked.
+func (a *app) confirm(yes bool, what string) error {
+	if yes || !a.interactive {
+		return nil
+	}
+	fmt.Fprintf(a.stderr, "%s? [y/N] ", streamkap.SafeCell(what))
+	answer, _ := readLine(a.stdin)
+	if a := strings.ToLower(strings.TrimSpace(answer)); a == "y" || a == "yes" {
+		return nil
+	}
+	return usageError("not confirmed (pass --yes to skip the question); nothing was sent")
 }
 
 // progress writes a progress line on stderr when it is a terminal.
