@@ -44,7 +44,6 @@ func TestCompletion(t *testing.T) {
 	assert.Contains(t, complete("streamkap-keys", "apply", "--secret"), "--secret-command")
 }
 
-
 func TestConfirmationOnATerminal(t *testing.T) {
 	t.Parallel()
 	c := newCLI(t)
