@@ -51,18 +51,72 @@
 // no usable answer arrived. [WithResponseInfo] gives the request id and
 // attempts of any call, successful or not.
 //
-// # Retries and the outcome-unknown rule
+// # Retries
 //
-// Reads, deletes and updates that cannot hand out a secret are retried on
-// connection errors, 429, 502, 503 and 504, with jittered backoff and
-// Retry-After honoured up to a cap. A call that may hand out a secret shown
-// only once (Create; an update adding Kafka or API access) is never sent
-// again once it may have reached the server. Whenever a write may have been
-// applied but the SDK cannot tell, its error matches [ErrOutcomeUnknown]:
-// read the key back with [ProjectKeysService.Get] before doing anything
-// else. Kafka passwords are generated client-side when you give none, so a
-// lost answer never loses one ([KafkaOutcomeUnknownError] carries it). No
-// redirect is ever followed.
+// Which calls are retried on what (go-retryablehttp runs the loop; the
+// policy is the SDK's):
+//
+//	call                                     retried on                      never retried
+//	reads, the token exchange, an update     connection errors, 429, 502,    other 4xx, 500, 501, redirects,
+//	without RoleIDs, PermissionIDs or        503, 504                        untrusted certificates, a
+//	KafkaConfig, Delete, RotateKafkaPassword                                 cancelled context
+//	Create; an update with RoleIDs,          failures proving nothing left   anything that may have reached
+//	PermissionIDs or KafkaConfig (it may     the client (DNS, refused        the server: the error matches
+//	create a secret shown once)              connection, TLS), and 429       ErrOutcomeUnknown
+//
+// Waits are exponential with jitter (0.5 s to 10 s by default, at most 4
+// attempts: [WithRetryWait], [WithMaxAttempts]; per call [CallMaxAttempts]).
+// Retry-After is honoured up to [WithMaxRetryAfter] (60 s); a longer wait,
+// or one past the context's deadline, fails at once with [ErrRateLimited].
+// Each attempt is bounded by the per-attempt timeout ([WithAttemptTimeout];
+// per call [CallAttemptTimeout]). No redirect is ever followed.
+//
+// # When the outcome is unknown
+//
+// Whenever a write may have been applied but the SDK cannot tell, its error
+// matches [ErrOutcomeUnknown]. What to do, per call:
+//
+//	Create                 *CreateOutcomeUnknownError, with the Kafka password sent. Find the key
+//	                       by name (FindByName); if it exists with API access, its client secret is
+//	                       lost: delete it, wait until it is gone, create it again (a new id).
+//	Update (no capability) read the key back with Get, and send the update again if needed.
+//	AddKafkaAccess, Update the SDK reads the key back; *KafkaOutcomeUnknownError carries the password
+//	 with KafkaConfig      sent, which is the user's password if the user exists.
+//	AddAPIAccess           the SDK reads the key back: *APIAccessLostError if access was added (its
+//	                       secret is lost: delete and create again), ErrOutcomeUnknown if it cannot tell.
+//	RotateKafkaPassword    retried; the password sent comes back with the error: call again with it.
+//	SetRoles, SetToolScoping, Delete
+//	                       retried (idempotent); after an unknown outcome, call again.
+//
+// Kafka passwords are chosen client-side ([GeneratePassword] when you give
+// none to Create or AddKafkaAccess), so a lost answer never loses one. An
+// API client secret is made by the server: a separate API-only key keeps a
+// lost answer from costing a key's Kafka user too.
+//
+// # Logging
+//
+// [WithLogger] sends these events to a *slog.Logger (the default discards
+// them); they carry the route template and error kinds, never a path, a
+// query, a header, a body or an error's text:
+//
+//	streamkap request
+//		Debug, when a call's first attempt is sent: method, route
+//	streamkap retry
+//		Info, when a failed attempt will be retried: method, route, attempt,
+//		wait, and status or error_kind
+//	streamkap done
+//		Debug when a call succeeded: method, route, status, attempts,
+//		duration, request_id; Warn when it failed: the same and error_kind
+//	streamkap response field skipped: unexpected type
+//		Warn, when tolerant decoding skipped a member: field, json_type
+//	streamkap credential file is readable by other users; restrict it with chmod 600
+//		Warn: mode
+//
+// error_kind is one of outcome_unknown, validation, not_found, unauthorized,
+// forbidden, conflict, rate_limited, key_not_ready, refused, redirect,
+// malformed_response, response_too_large, bad_request, canceled, timeout,
+// api_error, transport (for a failed call), or dns, dial, tls, timeout,
+// canceled, connection (for a retried transport error).
 //
 // # Secrets
 //
@@ -70,6 +124,20 @@
 // slog and in JSON, and gives its plaintext only to [Secret.Reveal]. Error
 // strings and log records never carry one: server text is redacted and its
 // control characters escaped before it reaches an error.
+//
+// # Beyond one call
+//
+//   - Package [github.com/streamkap-go/streamkap/declarative]: keys described
+//     as specs (in Go or a JSON file), Plan and Apply with the fewest writes,
+//     fleets, pruning, and sinks that deliver shown-once secrets to files, a
+//     command (a secret store's CLI) or Kubernetes Secret manifests.
+//   - Package [github.com/streamkap-go/streamkap/kafkaconfig]: a key's Kafka
+//     client settings (Java properties, librdkafka, environment).
+//   - The command github.com/streamkap-go/streamkap/cmd/streamkap-keys: all of
+//     this from a shell, with one exit code per error kind.
+//   - The nested module github.com/streamkap-go/streamkap/kafka: franz-go
+//     options from a key's settings, and kafkatest, the fake below with a real
+//     Kafka broker behind it.
 //
 // # Testing with streamkaptest
 //

@@ -60,7 +60,8 @@ var (
 	// ErrOutcomeUnknown: a write may or may not have been applied. The SDK
 	// did not send it again, because sending it twice could do harm (for
 	// example, hand out a second shown-once secret). Read the key back with
-	// Get before deciding what to do; see the README section "Reliability".
+	// Get before deciding what to do; the package documentation, "When the
+	// outcome is unknown", says what for each call.
 	ErrOutcomeUnknown = errors.New("streamkap: outcome unknown: the request may have been applied")
 	// ErrRedirect: the API (or something between it and the client)
 	// answered with a redirect (HTTP 3xx). The SDK never follows one: the

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"os"
 	"reflect"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/davecgh/go-spew/spew"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/streamkap-go/streamkap"
 	"github.com/streamkap-go/streamkap/streamkaptest"
@@ -143,5 +146,25 @@ func (s *leakScanner) check(values ...any) {
 				s.t.Errorf("a secret leaked into %s", form)
 			}
 		}
+	}
+}
+
+// The README and the package doc keep the same retry and log tables: every
+// log message and error kind of the README's table is in the doc.
+func TestTheReadmeAndThePackageDocAgree(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	doc, err := os.ReadFile("doc.go")
+	require.NoError(t, err)
+	section := string(readme)[strings.Index(string(readme), "### Logging"):strings.Index(string(readme), "### Reliability")]
+	for _, m := range regexp.MustCompile("`(streamkap [^`]*)`").FindAllStringSubmatch(section, -1) {
+		words := strings.Fields(m[1])
+		assert.Contains(t, strings.Join(strings.Fields(strings.ReplaceAll(string(doc), "//", "")), " "), strings.Join(words, " "), "log message %q", m[1])
+	}
+	for _, m := range regexp.MustCompile("`([a-z_]+)`").FindAllStringSubmatch(section[strings.Index(section, "error_kind"):], -1) {
+		assert.Contains(t, string(doc), m[1], "error kind %q", m[1])
+	}
+	for _, status := range []string{"429", "502", "503", "504", "500", "501"} {
+		assert.Contains(t, string(doc), status)
 	}
 }

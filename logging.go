@@ -11,7 +11,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 )
 
-// Events go to the caller's slog.Logger with fixed keys (README, "Logging").
+// Events go to the caller's slog.Logger with fixed keys (package documentation, "Logging").
 // They carry the route template and error kinds, never a path (it holds
 // ids), a query, a header, a body or an error's text, so that no id, token
 // or secret can reach a log.

@@ -120,8 +120,8 @@ func WithUserAgent(suffix string) Option {
 
 // WithMaxAttempts sets how many times a call may be sent in all, the first
 // attempt included (default [DefaultMaxAttempts]); 1 turns retries off.
-// Which calls are retried, and on what, does not change: see the README
-// section "Retries".
+// Which calls are retried, and on what, does not change: see the package
+// documentation, "Retries".
 func WithMaxAttempts(n int) Option {
 	return func(c *config) {
 		if n < 1 {

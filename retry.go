@@ -11,7 +11,7 @@ import (
 
 // checkRetry is the retry loop's policy. go-retryablehttp would retry every
 // method on every transport error and 5xx; this one knows which calls are
-// safe to send twice (README, "Retries"):
+// safe to send twice (package documentation, "Retries"):
 //
 //   - idempotent calls (GET, DELETE, the token exchange, a PATCH that adds no
 //     capability) are retried on transport errors and on 429, 502, 503, 504;
