@@ -15,7 +15,7 @@
 //	func TestRename(t *testing.T) {
 //		srv := streamkaptest.NewServer(t)
 //		key := srv.AddKey(streamkaptest.Key{Name: "bot", API: true})
-//		_, err := srv.Client().ProjectKeys.Update(ctx, key.ID, streamkap.UpdateProjectKeyParams{Name: streamkap.Value("bot-2")})
+//		_, err := srv.Client().ProjectKeys.Update(t.Context(), key.ID, streamkap.UpdateProjectKeyParams{Name: streamkap.Value("bot-2")})
 //		...
 //	}
 package streamkaptest
