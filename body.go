@@ -12,21 +12,6 @@ import "encoding/json"
 // (BENCHMARKS.md); TestWireBodiesMatchTheParamsEncoding keeps the two in
 // step.
 
-// updateWire is an update's wire body.
-type updateWire struct {
-	Name          *string          `json:"name,omitempty"`
-	Description   any              `json:"description,omitempty"`
-	RoleIDs       *[]string        `json:"role_ids,omitempty"`
-	PermissionIDs *[]string        `json:"permission_ids,omitempty"`
-	KafkaACLs     *[]KafkaACL      `json:"kafka_acls,omitempty"`
-	WhitelistIPs  *string          `json:"whitelist_ips,omitempty"`
-	KafkaConfig   *kafkaConfigWire `json:"kafka_config,omitempty"`
-	KafkaPassword string           `json:"kafka_password,omitempty"`
-	ToolProfile   any              `json:"tool_profile,omitempty"`
-	AllowedTools  any              `json:"allowed_tools,omitempty"`
-	BlockedTools  any              `json:"blocked_tools,omitempty"`
-}
-
 // createWire is a create's wire body: the params, with the Kafka password
 // in plaintext (a field of the wrapper shadows the embedded one).
 type createWire struct {
@@ -38,28 +23,6 @@ type createWire struct {
 type kafkaConfigWire struct {
 	*KafkaConfig
 	Password string `json:"password,omitempty"`
-}
-
-// encodeUpdate returns an update's wire body.
-func encodeUpdate(p *UpdateProjectKeyParams) ([]byte, error) {
-	w := updateWire{
-		Name:          optional(&p.Name),
-		Description:   nullable(&p.Description),
-		RoleIDs:       optionalList(&p.RoleIDs),
-		PermissionIDs: optionalList(&p.PermissionIDs),
-		KafkaACLs:     optionalList(&p.KafkaACLs),
-		WhitelistIPs:  optional(&p.WhitelistIPs),
-		ToolProfile:   nullable(&p.ToolProfile),
-		AllowedTools:  nullableList(&p.AllowedTools),
-		BlockedTools:  nullableList(&p.BlockedTools),
-	}
-	if p.KafkaConfig.set {
-		w.KafkaConfig = kafkaWire(&p.KafkaConfig.value)
-	}
-	if pw, ok := p.KafkaPassword.Get(); ok {
-		w.KafkaPassword = pw.Reveal()
-	}
-	return json.Marshal(&w)
 }
 
 // encodeCreate returns a create's wire body.

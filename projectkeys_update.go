@@ -1,10 +1,145 @@
 package streamkap
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 )
+
+// An update's params, their validation and their wire encoding.
+
+// UpdateProjectKeyParams are the changes [ProjectKeysService.Update] sends.
+// Every field is optional and only the fields set are sent: the zero value
+// of [Optional] and [Nullable] leaves a field out. Fields of type [Nullable]
+// can also be cleared with [Null]. A list set to an empty slice is sent as
+// [], which is different from leaving it out.
+//
+// role_ids, permission_ids and kafka_config can add credentials whose secret
+// the API shows only once, so an Update carrying any of them is never sent
+// twice unless the first attempt provably did not leave the client (see
+// [ErrOutcomeUnknown]).
+type UpdateProjectKeyParams struct {
+	// Name renames the key: 1 to 100 characters.
+	Name Optional[string] `json:"name,omitzero"`
+	// Description replaces the description; Null clears it. The server
+	// sanitizes HTML in it.
+	Description Nullable[string] `json:"description,omitzero"`
+	// RoleIDs replaces the roles of the key's API credentials (at least one
+	// id; ids come from [RolesService.List], or use
+	// [ProjectKeysService.SetRoles] with names). On a Kafka-only key it adds
+	// API access, and the result's NewAPICredentials holds the new secret;
+	// that makes an update with RoleIDs unsafe to resend, so SetRoles is the
+	// way to change the roles of a key that has API access. A role change
+	// reaches tokens already issued when they expire ([ProjectKeyDetail.TokenTTL]).
+	// Mutually exclusive with PermissionIDs.
+	RoleIDs Optional[[]string] `json:"role_ids,omitzero"`
+	// PermissionIDs adds API access to a Kafka-only key with these
+	// permissions (at least one). The API accepts it only while the key has
+	// no API credentials. Mutually exclusive with RoleIDs.
+	PermissionIDs Optional[[]string] `json:"permission_ids,omitzero"`
+	// KafkaACLs replaces the ACLs of the key's Kafka user; an empty list
+	// removes them all.
+	KafkaACLs Optional[[]KafkaACL] `json:"kafka_acls,omitzero"`
+	// WhitelistIPs replaces the Kafka user's IP allow-list: comma-separated
+	// IPs or CIDRs; the empty string allows any IP.
+	WhitelistIPs Optional[string] `json:"whitelist_ips,omitzero"`
+	// KafkaConfig adds Kafka access to a key that has none; the result's
+	// NewKafkaCredentials holds the new credentials. Not together with
+	// KafkaPassword.
+	KafkaConfig Optional[KafkaConfig] `json:"kafka_config,omitzero"`
+	// KafkaPassword rotates the password of the key's existing Kafka user:
+	// 12 to 128 characters. Not together with KafkaConfig.
+	KafkaPassword Optional[Secret] `json:"kafka_password,omitzero"`
+	// ToolProfile sets the MCP tool profile; Null clears it.
+	ToolProfile Nullable[ToolProfile] `json:"tool_profile,omitzero"`
+	// AllowedTools sets the MCP tool allow-list, which overrides the profile
+	// and the block list; Null clears it.
+	AllowedTools Nullable[[]string] `json:"allowed_tools,omitzero"`
+	// BlockedTools sets the MCP tool block-list; Null clears it.
+	BlockedTools Nullable[[]string] `json:"blocked_tools,omitzero"`
+}
+
+// KafkaConfig describes the Kafka user to create when adding Kafka access.
+// Empty optional fields are left out and take the server's defaults.
+type KafkaConfig struct {
+	// Username is the SASL username, required: 3 to 24 lowercase letters,
+	// digits or '-', not starting or ending with '-'. (The rule of
+	// Streamkap's Terraform provider; the Project Keys reference states none.)
+	Username string `json:"username,omitzero"`
+	// Password is the SASL password, 12 to 128 characters. When zero, the
+	// SDK generates one ([GeneratePassword]) and sends it: a Kafka password
+	// is always chosen client-side, so the caller holds it even when the
+	// answer is lost (see [KafkaOutcomeUnknownError]).
+	Password Secret `json:"password,omitzero"`
+	// WhitelistIPs is a comma-separated IP/CIDR allow-list; empty allows any IP.
+	WhitelistIPs string `json:"whitelist_ips,omitzero"`
+	// KafkaACLs are the user's ACLs. A nil slice is left out; an empty one is sent as [].
+	KafkaACLs []KafkaACL `json:"kafka_acls,omitzero"`
+	// CreateSchemaRegistry also provisions Schema Registry access.
+	CreateSchemaRegistry bool `json:"is_create_schema_registry,omitzero"`
+}
+
+// addsCapability reports whether the update may add credentials whose
+// secret is shown once, which makes it unsafe to send twice.
+func (p *UpdateProjectKeyParams) addsCapability() bool {
+	return p.RoleIDs.IsSet() || p.PermissionIDs.IsSet() || p.KafkaConfig.IsSet()
+}
+
+// onlyRoleChange reports whether role_ids is the only capability-bearing
+// field, which on a key with API access is a plain role change.
+func (p *UpdateProjectKeyParams) onlyRoleChange() bool {
+	return p.RoleIDs.IsSet() && !p.PermissionIDs.IsSet() && !p.KafkaConfig.IsSet()
+}
+
+// secrets lists the plaintexts the request will carry.
+func (p *UpdateProjectKeyParams) secrets() []string {
+	var out []string
+	if pw, ok := p.KafkaPassword.Get(); ok && !pw.IsZero() {
+		out = append(out, pw.Reveal())
+	}
+	if kc, ok := p.KafkaConfig.Get(); ok && !kc.Password.IsZero() {
+		out = append(out, kc.Password.Reveal())
+	}
+	return out
+}
+
+// updateWire is an update's wire body.
+type updateWire struct {
+	Name          *string          `json:"name,omitempty"`
+	Description   any              `json:"description,omitempty"`
+	RoleIDs       *[]string        `json:"role_ids,omitempty"`
+	PermissionIDs *[]string        `json:"permission_ids,omitempty"`
+	KafkaACLs     *[]KafkaACL      `json:"kafka_acls,omitempty"`
+	WhitelistIPs  *string          `json:"whitelist_ips,omitempty"`
+	KafkaConfig   *kafkaConfigWire `json:"kafka_config,omitempty"`
+	KafkaPassword string           `json:"kafka_password,omitempty"`
+	ToolProfile   any              `json:"tool_profile,omitempty"`
+	AllowedTools  any              `json:"allowed_tools,omitempty"`
+	BlockedTools  any              `json:"blocked_tools,omitempty"`
+}
+
+// encodeUpdate returns an update's wire body.
+func encodeUpdate(p *UpdateProjectKeyParams) ([]byte, error) {
+	w := updateWire{
+		Name:          optional(&p.Name),
+		Description:   nullable(&p.Description),
+		RoleIDs:       optionalList(&p.RoleIDs),
+		PermissionIDs: optionalList(&p.PermissionIDs),
+		KafkaACLs:     optionalList(&p.KafkaACLs),
+		WhitelistIPs:  optional(&p.WhitelistIPs),
+		ToolProfile:   nullable(&p.ToolProfile),
+		AllowedTools:  nullableList(&p.AllowedTools),
+		BlockedTools:  nullableList(&p.BlockedTools),
+	}
+	if p.KafkaConfig.set {
+		w.KafkaConfig = kafkaWire(&p.KafkaConfig.value)
+	}
+	if pw, ok := p.KafkaPassword.Get(); ok {
+		w.KafkaPassword = pw.Reveal()
+	}
+	return json.Marshal(&w)
+}
 
 // Limits the API documents for Update.
 const (
