@@ -326,86 +326,120 @@ func createCommand(fs *flag.FlagSet) body {
 	}
 }
 
+// updateFlags are update's flags.
+type updateFlags struct {
+	name, description                           string
+	clearDescription, clearACLs, clearWhitelist bool
+	access                                      accessFlags
+	tools                                       toolFlags
+}
+
+func (f *updateFlags) declare(fs *flag.FlagSet) {
+	fs.StringVar(&f.name, "name", "", "rename the key")
+	fs.StringVar(&f.description, "description", "", "set the description")
+	fs.BoolVar(&f.clearDescription, "clear-description", false, "remove the description")
+	f.access.declare(fs, "kafka-username")
+	fs.BoolVar(&f.clearACLs, "clear-acls", false, "remove every ACL of the key's Kafka user")
+	fs.BoolVar(&f.clearWhitelist, "clear-whitelist", false, "let the Kafka user connect from any IP")
+	f.tools.declare(fs, "tool-profile")
+	f.tools.declareClears(fs, "tool-profile")
+}
+
+// params are the update the flags describe, roles not yet resolved.
+func (f *updateFlags) params() (streamkap.UpdateProjectKeyParams, error) {
+	var p streamkap.UpdateProjectKeyParams
+	var err error
+	if f.name != "" {
+		p.Name = streamkap.Value(f.name)
+	}
+	if p.Description, err = nullable(f.description != "", f.clearDescription, f.description, "description"); err != nil {
+		return p, err
+	}
+	scoping, err := f.tools.scoping("tool-profile")
+	if err != nil {
+		return p, err
+	}
+	p.ToolProfile, p.AllowedTools, p.BlockedTools = scoping.Profile, scoping.AllowedTools, scoping.BlockedTools
+	kafka, err := f.access.kafkaConfig()
+	if err != nil {
+		return p, err
+	}
+	if kafka != nil { // --acl and --whitelist describe the new user
+		p.KafkaConfig = streamkap.Value(*kafka)
+	} else if err := f.kafkaChanges(&p); err != nil {
+		return p, err
+	}
+	if len(f.access.permissions) > 0 {
+		p.PermissionIDs = streamkap.Value([]string(f.access.permissions))
+	}
+	return p, nil
+}
+
+// kafkaChanges sets the ACL and allow-list changes of an existing user.
+func (f *updateFlags) kafkaChanges(p *streamkap.UpdateProjectKeyParams) error {
+	if len(f.access.acls) > 0 || f.clearACLs {
+		if len(f.access.acls) > 0 && f.clearACLs {
+			return usageError("--acl and --clear-acls together")
+		}
+		acls, err := parseACLs(f.access.acls)
+		if err != nil {
+			return err
+		}
+		p.KafkaACLs = streamkap.Value(acls)
+	}
+	if len(f.access.whitelist) > 0 || f.clearWhitelist {
+		if len(f.access.whitelist) > 0 && f.clearWhitelist {
+			return usageError("--whitelist and --clear-whitelist together")
+		}
+		p.WhitelistIPs = streamkap.Value(strings.Join(f.access.whitelist, ","))
+	}
+	return nil
+}
+
+// resolveRoles turns --role into ids, and tells whether the update adds
+// access (a secret shown once): kafka_config or permission_ids do, and
+// role_ids do on a key without API access.
+func (f *updateFlags) resolveRoles(ctx context.Context, a *app, c *streamkap.Client, id string, p *streamkap.UpdateProjectKeyParams) (addsAccess bool, err error) {
+	addsAccess = p.KafkaConfig.IsSet() || p.PermissionIDs.IsSet()
+	if len(f.access.roles) == 0 {
+		return addsAccess, nil
+	}
+	if !addsAccess {
+		key, err := c.ProjectKeys.Get(ctx, id)
+		if err != nil {
+			return false, err
+		}
+		addsAccess = !key.HasAPIAccess()
+	}
+	ids, err := a.roleIDs(ctx, f.access.roles)
+	if err != nil {
+		return false, err
+	}
+	p.RoleIDs = streamkap.Value(ids)
+	return addsAccess, nil
+}
+
 func updateCommand(fs *flag.FlagSet) body {
-	var name, description string
-	var clearDescription, clearACLs, clearWhitelist bool
-	var access accessFlags
-	var tools toolFlags
-	fs.StringVar(&name, "name", "", "rename the key")
-	fs.StringVar(&description, "description", "", "set the description")
-	fs.BoolVar(&clearDescription, "clear-description", false, "remove the description")
-	access.declare(fs, "kafka-username")
-	fs.BoolVar(&clearACLs, "clear-acls", false, "remove every ACL of the key's Kafka user")
-	fs.BoolVar(&clearWhitelist, "clear-whitelist", false, "let the Kafka user connect from any IP")
-	tools.declare(fs, "tool-profile")
-	tools.declareClears(fs, "tool-profile")
+	var f updateFlags
+	f.declare(fs)
 	return func(ctx context.Context, a *app, args []string) error {
 		id, err := oneID(args)
 		if err != nil {
 			return err
 		}
-		var p streamkap.UpdateProjectKeyParams
-		if name != "" {
-			p.Name = streamkap.Value(name)
-		}
-		if p.Description, err = nullable(description != "", clearDescription, description, "description"); err != nil {
-			return err
-		}
-		scoping, err := tools.scoping("tool-profile")
+		p, err := f.params()
 		if err != nil {
 			return err
-		}
-		p.ToolProfile, p.AllowedTools, p.BlockedTools = scoping.Profile, scoping.AllowedTools, scoping.BlockedTools
-		kafka, err := access.kafkaConfig()
-		if err != nil {
-			return err
-		}
-		switch {
-		case kafka != nil: // --acl and --whitelist describe the new user
-			p.KafkaConfig = streamkap.Value(*kafka)
-		default:
-			if len(access.acls) > 0 || clearACLs {
-				if len(access.acls) > 0 && clearACLs {
-					return usageError("--acl and --clear-acls together")
-				}
-				acls, err := parseACLs(access.acls)
-				if err != nil {
-					return err
-				}
-				p.KafkaACLs = streamkap.Value(acls)
-			}
-			if len(access.whitelist) > 0 || clearWhitelist {
-				if len(access.whitelist) > 0 && clearWhitelist {
-					return usageError("--whitelist and --clear-whitelist together")
-				}
-				p.WhitelistIPs = streamkap.Value(strings.Join(access.whitelist, ","))
-			}
-		}
-		if len(access.permissions) > 0 {
-			p.PermissionIDs = streamkap.Value([]string(access.permissions))
 		}
 		c, err := a.api()
 		if err != nil {
 			return err
 		}
-		// An update that adds access receives a secret shown once: it
-		// needs somewhere to put it before anything is sent.
-		addsAccess := p.KafkaConfig.IsSet() || p.PermissionIDs.IsSet()
-		if len(access.roles) > 0 {
-			if !addsAccess {
-				key, err := c.ProjectKeys.Get(ctx, id)
-				if err != nil {
-					return err
-				}
-				addsAccess = !key.HasAPIAccess()
-			}
-			ids, err := a.roleIDs(ctx, access.roles)
-			if err != nil {
-				return err
-			}
-			p.RoleIDs = streamkap.Value(ids)
+		addsAccess, err := f.resolveRoles(ctx, a, c, id, &p)
+		if err != nil {
+			return err
 		}
-		if addsAccess {
+		if addsAccess { // somewhere for the secret before anything is sent
 			if err := a.requireOut("this update adds access, whose secret is"); err != nil {
 				return err
 			}
@@ -419,15 +453,15 @@ func updateCommand(fs *flag.FlagSet) body {
 			a.rescueMismatch(ctx, err)
 			return err
 		}
-		if res.NewAPICredentials != nil || res.NewKafkaCredentials != nil {
-			where, err := a.writeSecret(ctx, declarative.ShownOnceSecret{KeyName: res.Name, KeyID: res.ID, API: res.NewAPICredentials, Kafka: res.NewKafkaCredentials})
-			if err != nil {
-				return err
-			}
-			a.warn(res.Warnings)
-			return a.printSaved(where, &res.ProjectKey, "Updated key %s (%q)", res.ID, res.Name)
+		if res.NewAPICredentials == nil && res.NewKafkaCredentials == nil {
+			return a.printUpdate(res)
 		}
-		return a.printUpdate(res)
+		where, err := a.writeSecret(ctx, declarative.ShownOnceSecret{KeyName: res.Name, KeyID: res.ID, API: res.NewAPICredentials, Kafka: res.NewKafkaCredentials})
+		if err != nil {
+			return err
+		}
+		a.warn(res.Warnings)
+		return a.printSaved(where, &res.ProjectKey, "Updated key %s (%q)", res.ID, res.Name)
 	}
 }
 
