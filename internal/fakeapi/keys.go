@@ -624,29 +624,124 @@ func (s *Server) unknownRolesLocked(ids []string) string {
 	return strings.Join(bad, ", ")
 }
 
+// updateRequest is a parsed PATCH body.
+type updateRequest struct {
+	f                            *fields
+	name, description, whitelist *string
+	password, profile            *string
+	roleIDs, permIDs             []string
+	hasRoles, hasPerms, hasACLs  bool
+	acls                         []acl
+	kafka                        *parsedKafkaConfig
+	allowed, blocked             []string
+	hasAllowed, hasBlocked       bool
+}
+
+// parseUpdate reads a PATCH body as FastAPI would, collecting every
+// problem.
+func parseUpdate(body []byte, errs *validationErrors) (*updateRequest, bool) {
+	f, ok := parseObject(body, []any{"body"}, errs)
+	if !ok {
+		return nil, false
+	}
+	r := &updateRequest{f: f}
+	r.name = f.str("name", 1, 100, false)
+	r.description = f.str("description", 0, 0, false)
+	r.roleIDs, r.hasRoles = f.strList("role_ids", 1)
+	r.permIDs, r.hasPerms = f.strList("permission_ids", 1)
+	r.acls, r.hasACLs = f.acls("kafka_acls")
+	r.whitelist = f.str("whitelist_ips", 0, 1000, false)
+	r.kafka = parseKafkaConfig(f)
+	r.password = f.str("kafka_password", 12, 128, false)
+	r.profile = f.enum("tool_profile", toolProfiles...)
+	r.allowed, r.hasAllowed = f.strList("allowed_tools", 0)
+	r.blocked, r.hasBlocked = f.strList("blocked_tools", 0)
+	return r, len(*errs) == 0
+}
+
+// updateRefusal is why the API refuses r on k (a 400), or "".
+func (s *Server) updateRefusal(k *key, r *updateRequest) string {
+	switch {
+	case k.status == StatusCreating || k.status == StatusDeleting || k.status == StatusDeleteFailed:
+		return fmt.Sprintf("Project key is %s; it cannot be updated until it is active", k.status)
+	case r.hasRoles && r.hasPerms:
+		return "role_ids and permission_ids are mutually exclusive"
+	case r.hasPerms && k.clientID != "":
+		return "permission_ids can only be set when adding API access to a Kafka-only key; use role_ids to change the roles of existing API credentials"
+	case r.kafka != nil && k.kafkaUser != "":
+		return "A Kafka user already exists for this key; use kafka_password to rotate its password"
+	case r.password != nil && k.kafkaUser == "":
+		return "The key has no Kafka user; use kafka_config to add Kafka access"
+	case (r.hasACLs || r.whitelist != nil) && k.kafkaUser == "" && r.kafka == nil:
+		return "The key has no Kafka user; use kafka_config to add Kafka access"
+	case s.unknownRolesLocked(r.roleIDs) != "":
+		return "Unknown role ids: " + s.unknownRolesLocked(r.roleIDs)
+	}
+	return ""
+}
+
+// applyUpdate changes k as r asks, and fills the answer's new credentials
+// and warnings.
+func (s *Server) applyUpdate(k *key, r *updateRequest, out *updateJSON) {
+	if r.name != nil {
+		k.name = *r.name
+	}
+	if r.f.present("description") {
+		k.description = r.description
+	}
+	switch {
+	case r.hasRoles && k.clientID == "":
+		s.addAPIAccessLocked(k, r.roleIDs, nil)
+		out.NewAPICredentials = s.apiCredentialsLocked(k)
+	case r.hasRoles:
+		k.roleIDs = r.roleIDs
+		out.Warnings = append(out.Warnings, fmt.Sprintf("Role changes take effect when the tokens already issued expire, within %d seconds", int(s.cfg.TokenTTL/time.Second)))
+	case r.hasPerms:
+		s.addAPIAccessLocked(k, nil, r.permIDs)
+		out.NewAPICredentials = s.apiCredentialsLocked(k)
+	}
+	if r.kafka != nil {
+		s.addKafkaAccessLocked(k, r.kafka)
+		out.NewKafkaCredentials = s.kafkaCredentialsLocked(k)
+	}
+	if r.hasACLs {
+		k.acls = r.acls
+	}
+	if r.whitelist != nil {
+		k.whitelist = *r.whitelist
+	}
+	if r.password != nil {
+		k.kafkaPassword = *r.password
+	}
+	if r.f.present("tool_profile") {
+		k.toolProfile = r.profile
+	}
+	if r.f.present("allowed_tools") {
+		k.allowed = nil
+		if r.hasAllowed {
+			k.allowed = &r.allowed
+		}
+	}
+	if r.f.present("blocked_tools") {
+		k.blocked = nil
+		if r.hasBlocked {
+			k.blocked = &r.blocked
+		}
+	}
+}
+
+// changesKafkaUser reports whether r changes what the broker holds.
+func (r *updateRequest) changesKafkaUser() bool {
+	return r.kafka != nil || r.hasACLs || r.whitelist != nil || r.password != nil
+}
+
 func (s *Server) handleUpdate(w http.ResponseWriter, _ *http.Request, body []byte, seg []string) {
 	var errs validationErrors
-	f, ok := parseObject(body, []any{"body"}, &errs)
+	r, ok := parseUpdate(body, &errs)
 	if !ok {
 		writeJSON(w, http.StatusUnprocessableEntity, errs)
 		return
 	}
-	name := f.str("name", 1, 100, false)
-	description := f.str("description", 0, 0, false)
-	roleIDs, hasRoles := f.strList("role_ids", 1)
-	permIDs, hasPerms := f.strList("permission_ids", 1)
-	acls, hasACLs := f.acls("kafka_acls")
-	whitelist := f.str("whitelist_ips", 0, 1000, false)
-	kafka := parseKafkaConfig(f)
-	password := f.str("kafka_password", 12, 128, false)
-	profile := f.enum("tool_profile", toolProfiles...)
-	allowed, hasAllowed := f.strList("allowed_tools", 0)
-	blocked, hasBlocked := f.strList("blocked_tools", 0)
-	if len(errs) > 0 {
-		writeJSON(w, http.StatusUnprocessableEntity, errs)
-		return
-	}
-
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := s.liveKeyLocked(seg[1])
@@ -654,75 +749,13 @@ func (s *Server) handleUpdate(w http.ResponseWriter, _ *http.Request, body []byt
 		writeDetail(w, http.StatusNotFound, "Project key not found")
 		return
 	}
-	var problem string
-	switch {
-	case k.status == StatusCreating || k.status == StatusDeleting || k.status == StatusDeleteFailed:
-		problem = fmt.Sprintf("Project key is %s; it cannot be updated until it is active", k.status)
-	case hasRoles && hasPerms:
-		problem = "role_ids and permission_ids are mutually exclusive"
-	case hasPerms && k.clientID != "":
-		problem = "permission_ids can only be set when adding API access to a Kafka-only key; use role_ids to change the roles of existing API credentials"
-	case kafka != nil && k.kafkaUser != "":
-		problem = "A Kafka user already exists for this key; use kafka_password to rotate its password"
-	case password != nil && k.kafkaUser == "":
-		problem = "The key has no Kafka user; use kafka_config to add Kafka access"
-	case (hasACLs || whitelist != nil) && k.kafkaUser == "" && kafka == nil:
-		problem = "The key has no Kafka user; use kafka_config to add Kafka access"
-	case s.unknownRolesLocked(roleIDs) != "":
-		problem = "Unknown role ids: " + s.unknownRolesLocked(roleIDs)
-	}
-	if problem != "" {
+	if problem := s.updateRefusal(k, r); problem != "" {
 		s.refuse(w, problem)
 		return
 	}
-
 	var out updateJSON
-	if name != nil {
-		k.name = *name
-	}
-	if f.present("description") {
-		k.description = description
-	}
-	switch {
-	case hasRoles && k.clientID == "":
-		s.addAPIAccessLocked(k, roleIDs, nil)
-		out.NewAPICredentials = s.apiCredentialsLocked(k)
-	case hasRoles:
-		k.roleIDs = roleIDs
-		out.Warnings = append(out.Warnings, fmt.Sprintf("Role changes take effect when the tokens already issued expire, within %d seconds", int(s.cfg.TokenTTL/time.Second)))
-	case hasPerms:
-		s.addAPIAccessLocked(k, nil, permIDs)
-		out.NewAPICredentials = s.apiCredentialsLocked(k)
-	}
-	if kafka != nil {
-		s.addKafkaAccessLocked(k, kafka)
-		out.NewKafkaCredentials = s.kafkaCredentialsLocked(k)
-	}
-	if hasACLs {
-		k.acls = acls
-	}
-	if whitelist != nil {
-		k.whitelist = *whitelist
-	}
-	if password != nil {
-		k.kafkaPassword = *password
-	}
-	if f.present("tool_profile") {
-		k.toolProfile = profile
-	}
-	if f.present("allowed_tools") {
-		k.allowed = nil
-		if hasAllowed {
-			k.allowed = &allowed
-		}
-	}
-	if f.present("blocked_tools") {
-		k.blocked = nil
-		if hasBlocked {
-			k.blocked = &blocked
-		}
-	}
-	if kafka != nil || hasACLs || whitelist != nil || password != nil {
+	s.applyUpdate(k, r, &out)
+	if r.changesKafkaUser() {
 		if err := s.mirrorLocked(k); err != nil {
 			writeDetail(w, http.StatusInternalServerError, err.Error())
 			return
