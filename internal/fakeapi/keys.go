@@ -413,12 +413,20 @@ func (s *Server) handleList(w http.ResponseWriter, _ *http.Request, _ []byte, _ 
 	writeJSON(w, http.StatusOK, out)
 }
 
+// keyOr404Locked is the live key id names, or nil after answering 404.
+func (s *Server) keyOr404Locked(w http.ResponseWriter, id string) *key {
+	k := s.liveKeyLocked(id)
+	if k == nil {
+		writeDetail(w, http.StatusNotFound, "Project key not found")
+	}
+	return k
+}
+
 func (s *Server) handleGet(w http.ResponseWriter, _ *http.Request, _ []byte, seg []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k := s.liveKeyLocked(seg[1])
+	k := s.keyOr404Locked(w, seg[1])
 	if k == nil {
-		writeDetail(w, http.StatusNotFound, "Project key not found")
 		return
 	}
 	writeJSON(w, http.StatusOK, s.detailLocked(k))
@@ -427,9 +435,8 @@ func (s *Server) handleGet(w http.ResponseWriter, _ *http.Request, _ []byte, seg
 func (s *Server) handleMCPConfig(w http.ResponseWriter, _ *http.Request, _ []byte, seg []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k := s.liveKeyLocked(seg[1])
+	k := s.keyOr404Locked(w, seg[1])
 	if k == nil {
-		writeDetail(w, http.StatusNotFound, "Project key not found")
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
@@ -442,9 +449,8 @@ func (s *Server) handleMCPConfig(w http.ResponseWriter, _ *http.Request, _ []byt
 func (s *Server) handleDelete(w http.ResponseWriter, _ *http.Request, _ []byte, seg []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k := s.liveKeyLocked(seg[1])
+	k := s.keyOr404Locked(w, seg[1])
 	if k == nil {
-		writeDetail(w, http.StatusNotFound, "Project key not found")
 		return
 	}
 	if k.status == StatusCreating {
@@ -744,9 +750,8 @@ func (s *Server) handleUpdate(w http.ResponseWriter, _ *http.Request, body []byt
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k := s.liveKeyLocked(seg[1])
+	k := s.keyOr404Locked(w, seg[1])
 	if k == nil {
-		writeDetail(w, http.StatusNotFound, "Project key not found")
 		return
 	}
 	if problem := s.updateRefusal(k, r); problem != "" {
