@@ -6,8 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+
+	"github.com/streamkap-go/streamkap/internal/securefile"
 )
 
 // maxCredentialFileBytes bounds what ParseCredentialFile accepts; real files
@@ -193,36 +193,13 @@ type aclOut struct {
 // bytes are those of [CredentialFile.RevealJSON]: the fields as they stand,
 // edits included. Load it back with [WithCredentialFile] or
 // [ParseCredentialFile].
-func (f *CredentialFile) WriteFile(path string) (err error) {
+func (f *CredentialFile) WriteFile(path string) error {
 	data, err := f.RevealJSON()
 	if err != nil {
 		return fmt.Errorf("streamkap: encoding the credential file: %w", err)
 	}
 	defer clear(data)
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("streamkap: writing the credential file: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	// CreateTemp makes the file 0600 already; Chmod states it, whatever the umask.
-	if err = tmp.Chmod(0o600); err != nil {
-		return fmt.Errorf("streamkap: writing the credential file: %w", err)
-	}
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("streamkap: writing the credential file: %w", err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("streamkap: writing the credential file: %w", err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("streamkap: writing the credential file: %w", err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
+	if err := securefile.Write(path, data); err != nil {
 		return fmt.Errorf("streamkap: writing the credential file: %w", err)
 	}
 	return nil

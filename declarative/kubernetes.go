@@ -5,8 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 )
 
@@ -111,32 +109,4 @@ func KubernetesSecretName(s ShownOnceSecret) string {
 // [DirSink] uses; like DirSink it writes each file once per sink.
 func KubernetesSecretSink(dir string, k KubernetesSecret) SecretSink {
 	return &fileSink{dir: dir, render: k.Render, written: map[string]bool{}}
-}
-
-// writeFileAtomic writes data to path, mode 0600, through a temporary file
-// in the same directory that is then renamed.
-func writeFileAtomic(path string, data []byte) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if err = tmp.Chmod(0o600); err != nil {
-		return err
-	}
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/streamkap-go/streamkap"
+	"github.com/streamkap-go/streamkap/internal/securefile"
 )
 
 // A SecretSink receives every shown-once secret Apply obtains, before Apply
@@ -172,7 +173,7 @@ func (d *fileSink) Store(_ context.Context, s ShownOnceSecret) error {
 	if err := os.MkdirAll(d.dir, 0o700); err != nil {
 		return err
 	}
-	if err := writeFileAtomic(filepath.Join(d.dir, name), data); err != nil {
+	if err := securefile.Write(filepath.Join(d.dir, name), data); err != nil {
 		return err
 	}
 	d.written[name] = true

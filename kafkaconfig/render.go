@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/streamkap-go/streamkap/internal/securefile"
 )
 
 // Format is a rendering of a Config.
@@ -51,32 +51,13 @@ func (c *Config) Write(w io.Writer, f Format) error {
 
 // WriteFile renders c in format f to path, readable by its owner only
 // (mode 0600), replacing any file there atomically.
-func (c *Config) WriteFile(path string, f Format) (err error) {
+func (c *Config) WriteFile(path string, f Format) error {
 	data, err := c.render(f)
 	if err != nil {
 		return err
 	}
 	defer clear(data)
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("kafkaconfig: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if err = tmp.Chmod(0o600); err != nil {
-		return fmt.Errorf("kafkaconfig: %w", err)
-	}
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("kafkaconfig: %w", err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("kafkaconfig: %w", err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
+	if err := securefile.Write(path, data); err != nil {
 		return fmt.Errorf("kafkaconfig: %w", err)
 	}
 	return nil
