@@ -123,3 +123,21 @@ func ExampleServer_ClientOptions() {
 	// 1 <nil>
 	// true
 }
+
+// The package overview as an example: a test of code that renames a key,
+// with a fault the code must survive. In a test, use NewServer(t), which
+// stops the server when the test ends; Start is for programs.
+func Example() {
+	srv, err := streamkaptest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	key := srv.AddKey(streamkaptest.Key{Name: "bot", API: true})
+	srv.InjectFault(http.MethodPatch, "/project-keys/"+key.ID, 1, streamkaptest.Unavailable()) // the client retries it
+
+	_, err = srv.Client().ProjectKeys.Update(context.Background(), key.ID, streamkap.UpdateProjectKeyParams{Name: streamkap.Value("bot-2")})
+	state, _ := srv.Key(key.ID)
+	fmt.Println(err, state.Name, len(srv.RequestsTo(http.MethodPatch, "/project-keys/"+key.ID)), "PATCHes")
+	// Output: <nil> bot-2 2 PATCHes
+}
