@@ -314,7 +314,7 @@ func createCommand(fs *flag.FlagSet) body {
 			var unknown *streamkap.CreateOutcomeUnknownError
 			if errors.As(err, &unknown) && !unknown.KafkaPassword.IsZero() {
 				// Its Kafka password was chosen here: keep it.
-				a.rescueKafka(ctx, "", name, unknown.KafkaUsername, unknown.KafkaPassword)
+				return errors.Join(err, a.rescueKafka(ctx, "", name, unknown.KafkaUsername, unknown.KafkaPassword))
 			}
 			return err
 		}
@@ -448,10 +448,9 @@ func updateCommand(fs *flag.FlagSet) body {
 		if err != nil {
 			var unknown *streamkap.KafkaOutcomeUnknownError
 			if errors.As(err, &unknown) {
-				a.rescueKafka(ctx, id, "", unknown.Username, unknown.Password)
+				err = errors.Join(err, a.rescueKafka(ctx, id, "", unknown.Username, unknown.Password))
 			}
-			a.rescueMismatch(ctx, err)
-			return err
+			return errors.Join(err, a.rescueMismatch(err))
 		}
 		if res.NewAPICredentials == nil && res.NewKafkaCredentials == nil {
 			return a.printUpdate(res)
@@ -551,10 +550,9 @@ func addKafkaCommand(fs *flag.FlagSet) body {
 			KafkaACLs: acls, WhitelistIPs: strings.Join(access.whitelist, ","), CreateSchemaRegistry: access.schemaRegistry})
 		if err != nil {
 			if errors.Is(err, streamkap.ErrOutcomeUnknown) {
-				a.rescueKafka(ctx, id, "", access.kafkaUsername, password)
+				err = errors.Join(err, a.rescueKafka(ctx, id, "", access.kafkaUsername, password))
 			}
-			a.rescueMismatch(ctx, err)
-			return err
+			return errors.Join(err, a.rescueMismatch(err))
 		}
 		where, err := a.writeSecret(ctx, declarative.ShownOnceSecret{KeyName: res.Key.Name, KeyID: id, Kafka: &res.Credentials})
 		if err != nil {
@@ -615,7 +613,7 @@ func rotateCommand(fs *flag.FlagSet) body {
 		creds := &streamkap.KafkaCredentials{Username: key.KafkaUsername, Password: sent, BootstrapServers: key.KafkaProxyEndpoint}
 		if err != nil {
 			if errors.Is(err, streamkap.ErrOutcomeUnknown) {
-				a.rescueKafka(ctx, id, key.Name, key.KafkaUsername, sent)
+				return errors.Join(err, a.rescueKafka(ctx, id, key.Name, key.KafkaUsername, sent))
 			}
 			return err
 		}

@@ -234,41 +234,56 @@ func writeNew(file *streamkap.CredentialFile, dir, pattern string) (string, erro
 // rescueKafka keeps a Kafka password whose write's outcome is unknown: it
 // may be in effect, and it was chosen here. It goes where the command's
 // secret would (proven before the request), marked unconfirmed, or to a
-// fallback file when the command had nowhere to put one.
-func (a *app) rescueKafka(ctx context.Context, id, keyName, username string, password streamkap.Secret) {
+// fallback file when the command had nowhere to put one. When it can be
+// kept nowhere, the error says so (ErrSecretLost).
+func (a *app) rescueKafka(ctx context.Context, id, keyName, username string, password streamkap.Secret) error {
 	if password.IsZero() {
-		return
+		return nil
 	}
 	s := declarative.ShownOnceSecret{KeyName: keyName, KeyID: id, Unconfirmed: true,
 		Kafka: &streamkap.KafkaCredentials{Username: username, Password: password}}
 	if a.out == "" && a.secretCommand == "" {
 		where, err := writeFallback(s.File(), fallbackName(id, ".kafka"), "")
-		if err == nil {
-			fmt.Fprintf(a.stderr, "streamkap-keys: the outcome is unknown; the Kafka password that was sent is in %s (mode 0600)\n", where)
+		if err != nil {
+			return lostPassword(id, err)
 		}
-		return
+		fmt.Fprintf(a.stderr, "streamkap-keys: the outcome is unknown; the Kafka password that was sent is in %s (mode 0600)\n", where)
+		return nil
 	}
-	if where, err := a.writeSecret(ctx, s); err == nil {
-		if where == "--secret-command" {
-			fmt.Fprintf(a.stderr, "streamkap-keys: the outcome is unknown; the Kafka password that was sent was delivered to --secret-command, marked unconfirmed\n")
-			return
-		}
+	where, err := a.writeSecret(ctx, s)
+	switch {
+	case errors.Is(err, errSecretRescued):
+		return nil // in a fallback file, which keepSecret named
+	case err != nil:
+		return err
+	case where == "--secret-command":
+		fmt.Fprintf(a.stderr, "streamkap-keys: the outcome is unknown; the Kafka password that was sent was delivered to --secret-command, marked unconfirmed\n")
+	default:
 		fmt.Fprintf(a.stderr, "streamkap-keys: the outcome is unknown; the Kafka password that was sent is in %s\n", where)
 	}
+	return nil
 }
 
 // rescueMismatch keeps the password an answer named, when it is not the
 // one sent (which rescueKafka keeps): either may be in effect.
-func (a *app) rescueMismatch(ctx context.Context, err error) {
+func (a *app) rescueMismatch(err error) error {
 	var mismatch *streamkap.KafkaPasswordMismatchError
 	if !errors.As(err, &mismatch) {
-		return
+		return nil
 	}
 	s := declarative.ShownOnceSecret{KeyID: mismatch.ProjectKeyID, Unconfirmed: true,
 		Kafka: &streamkap.KafkaCredentials{Username: mismatch.Username, Password: mismatch.Reported}}
-	if where, err := writeFallback(s.File(), fallbackName(mismatch.ProjectKeyID, ".kafka-reported"), ""); err == nil {
-		fmt.Fprintf(a.stderr, "streamkap-keys: the answer named another Kafka password than the one sent; it is in %s (mode 0600)\n", where)
+	where, werr := writeFallback(s.File(), fallbackName(mismatch.ProjectKeyID, ".kafka-reported"), "")
+	if werr != nil {
+		return lostPassword(mismatch.ProjectKeyID, werr)
 	}
+	fmt.Fprintf(a.stderr, "streamkap-keys: the answer named another Kafka password than the one sent; it is in %s (mode 0600)\n", where)
+	return nil
+}
+
+// lostPassword reports a Kafka password that could be kept nowhere.
+func lostPassword(id string, err error) error {
+	return fmt.Errorf("the Kafka password of key %s could not be kept in any file: %w", orDash(id), errors.Join(err, streamkap.ErrSecretLost))
 }
 
 // prepareSecretsDir proves, before anything is sent, that apply can write
@@ -307,7 +322,7 @@ func (a *app) keepUnstored(res *declarative.FleetResult, dir string) error {
 			kept = append(kept, where)
 			note := "shown-once secret"
 			if s.Unconfirmed {
-				note = "Kafka password that was sent (its write's outcome is unknown)"
+				note = "Kafka password that may be in effect (its write is unconfirmed)"
 			}
 			fmt.Fprintf(a.stderr, "streamkap-keys: the %s of key %q (%s) is in %s (mode 0600)\n", note, s.KeyName, orDash(s.KeyID), where)
 		}
