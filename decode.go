@@ -7,7 +7,9 @@ package streamkap
 // them, once more to decode them), which made reading a key cost a third
 // more than a hand-written client. Tolerance is kept: encoding/json
 // skips a member of an unexpected type and decodes the rest, and the
-// client logs the skipped member.
+// client logs the skipped member. The public types' own UnmarshalJSON
+// (ProjectKeyDetail, UpdateProjectKeyResult, KafkaACL) decode through the
+// same wire forms, so there is one decoding of each answer.
 
 // detailAnswer is the wire form of a key's detail.
 type detailAnswer struct {
@@ -29,13 +31,22 @@ func (a *detailAnswer) detail() *ProjectKeyDetail {
 }
 
 // aclWire is an ACL as answers carry it: its name under "name" or
-// "topic_name".
+// "topic_name" (which wins when present). Answers use "name", so the
+// pointer costs nothing on the common path.
 type aclWire struct {
 	Name                string         `json:"name"`
-	TopicName           string         `json:"topic_name"`
+	TopicName           *string        `json:"topic_name"`
 	Operation           ACLOperation   `json:"operation"`
 	ResourcePatternType ACLPatternType `json:"resource_pattern_type"`
 	Resource            ACLResource    `json:"resource"`
+}
+
+func (w *aclWire) acl() KafkaACL {
+	name := w.Name
+	if w.TopicName != nil {
+		name = *w.TopicName
+	}
+	return KafkaACL{TopicName: name, Operation: w.Operation, ResourcePatternType: w.ResourcePatternType, Resource: w.Resource}
 }
 
 func aclsFromWire(w []aclWire) []KafkaACL {
@@ -43,12 +54,8 @@ func aclsFromWire(w []aclWire) []KafkaACL {
 		return nil
 	}
 	out := make([]KafkaACL, len(w))
-	for i, a := range w {
-		name := a.TopicName
-		if name == "" {
-			name = a.Name
-		}
-		out[i] = KafkaACL{TopicName: name, Operation: a.Operation, ResourcePatternType: a.ResourcePatternType, Resource: a.Resource}
+	for i := range w {
+		out[i] = w[i].acl()
 	}
 	return out
 }

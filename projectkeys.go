@@ -50,19 +50,12 @@ type UpdateProjectKeyResult struct {
 // UnmarshalJSON decodes the API's shape; absent or null warnings are an
 // empty list, and a lifetime that is negative or too large is zero.
 func (r *UpdateProjectKeyResult) UnmarshalJSON(b []byte) error {
-	type Fields UpdateProjectKeyResult
-	w := struct {
-		*Fields
-		TokenTTLSeconds *float64 `json:"token_ttl_seconds"`
-	}{Fields: (*Fields)(r)}
-	err := json.Unmarshal(b, &w)
+	var a updateAnswer
+	err := json.Unmarshal(b, &a.updateAnswerWire)
 	if err != nil && !isFieldTypeError(err) {
 		return err
 	}
-	if r.Warnings == nil {
-		r.Warnings = []string{}
-	}
-	r.TokenTTL = ttlFromSeconds(w.TokenTTLSeconds)
+	*r = *a.result()
 	return err // a field of the wrong type: the caller skips it and keeps the rest
 }
 

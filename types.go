@@ -105,23 +105,11 @@ type KafkaACL struct {
 // UnmarshalJSON accepts the name under "name" (what the API returns) or
 // "topic_name" (what it accepts).
 func (a *KafkaACL) UnmarshalJSON(b []byte) error {
-	var w struct {
-		Name                *string        `json:"name"`
-		TopicName           *string        `json:"topic_name"`
-		Operation           ACLOperation   `json:"operation"`
-		ResourcePatternType ACLPatternType `json:"resource_pattern_type"`
-		Resource            ACLResource    `json:"resource"`
-	}
+	var w aclWire
 	if err := json.Unmarshal(b, &w); err != nil && !isFieldTypeError(err) {
 		return err
 	}
-	*a = KafkaACL{Operation: w.Operation, ResourcePatternType: w.ResourcePatternType, Resource: w.Resource}
-	switch {
-	case w.TopicName != nil:
-		a.TopicName = *w.TopicName
-	case w.Name != nil:
-		a.TopicName = *w.Name
-	}
+	*a = w.acl()
 	return nil
 }
 
@@ -220,16 +208,12 @@ type ProjectKeyDetail struct {
 // UnmarshalJSON decodes the API's shape, token_ttl_seconds included. A
 // lifetime that is negative or does not fit a time.Duration is zero.
 func (d *ProjectKeyDetail) UnmarshalJSON(b []byte) error {
-	type Fields ProjectKeyDetail
-	w := struct {
-		*Fields
-		TokenTTLSeconds *float64 `json:"token_ttl_seconds"`
-	}{Fields: (*Fields)(d)}
-	err := json.Unmarshal(b, &w)
+	var a detailAnswer
+	err := json.Unmarshal(b, &a)
 	if err != nil && !isFieldTypeError(err) {
 		return err
 	}
-	d.TokenTTL = ttlFromSeconds(w.TokenTTLSeconds)
+	*d = *a.detail()
 	return err // a field of the wrong type: the caller skips it and keeps the rest
 }
 
