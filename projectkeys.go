@@ -227,9 +227,11 @@ func (s *ProjectKeysService) update(ctx context.Context, how updateCall, project
 		return nil, s.settleRefusal(ctx, projectKeyID, err)
 	}
 	result := answer.result()
-	redact := s.client.wire().redactor().with(params.secrets())
-	for i, w := range result.Warnings {
-		result.Warnings[i] = redact.text(w)
+	if len(result.Warnings) > 0 {
+		redact := s.client.wire().redactor().with(params.secrets())
+		for i, w := range result.Warnings {
+			result.Warnings[i] = redact.text(w)
+		}
 	}
 	if kafka != nil {
 		// The password in effect is the one sent when the answer agrees or

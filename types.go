@@ -300,8 +300,14 @@ var timestampLayouts = [...]string{
 
 // keep sets the time, and keeps the API's text when Go would write it
 // otherwise (b is a JSON string, checked by the decoder that passed it).
-func (t *Timestamp) keep(v time.Time, b []byte) {
+// Go writes RFC 3339 only, so a text in another layout is kept without
+// formatting the time to compare.
+func (t *Timestamp) keep(v time.Time, b []byte, layout string) {
 	t.Time = v
+	if layout != time.RFC3339 {
+		t.text = string(b)
+		return
+	}
 	var buf [64]byte
 	if formatted := v.AppendFormat(append(buf[:0], '"'), time.RFC3339Nano); string(append(formatted, '"')) != string(b) {
 		t.text = string(b)
@@ -350,13 +356,13 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 	// the parse.
 	if layout := timestampLayoutOf(s); layout != "" {
 		if v, err := time.Parse(layout, s); err == nil {
-			t.keep(v, b)
+			t.keep(v, b, layout)
 			return nil
 		}
 	}
 	for _, layout := range timestampLayouts {
 		if v, err := time.Parse(layout, s); err == nil {
-			t.keep(v, b)
+			t.keep(v, b, layout)
 			return nil
 		}
 	}
