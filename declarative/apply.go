@@ -261,16 +261,15 @@ func (a *applier) create(ctx context.Context, spec *KeySpec, password streamkap.
 		return "", &OutcomeUnknownError{Name: spec.Name, Action: ActionCreate, Kafka: kafka, Err: errors.Join(err, ambiguousName(spec.Name, found))}
 	}
 	key := found[0]
+	if !key.HasKafkaAccess() {
+		kafka = nil // the key was created without the Kafka user: no password in effect
+	}
 	var stored error
-	if kafka != nil && key.HasKafkaAccess() {
+	if kafka != nil {
 		stored = a.store(ctx, ShownOnceSecret{KeyName: spec.Name, KeyID: key.ID, Kafka: kafka})
 	}
 	if key.HasAPIAccess() {
-		lost := &LostSecretError{Name: spec.Name, KeyID: key.ID, Cause: err}
-		if kafka != nil && key.HasKafkaAccess() {
-			lost.Kafka = kafka
-		}
-		return key.ID, errors.Join(stored, lost)
+		return key.ID, errors.Join(stored, &LostSecretError{Name: spec.Name, KeyID: key.ID, Kafka: kafka, Cause: err})
 	}
 	return key.ID, stored
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -448,7 +449,7 @@ func (l *loader) object(at *path, s *schema, start int64, found func(int64, int6
 		}
 		name, _ := tok.(string)
 		switch {
-		case containsString(seen, name):
+		case slices.Contains(seen, name):
 			l.problem(memberAt, at, "duplicate member "+quote(name)+": each member once")
 		case s.members[name] == nil:
 			l.problem(memberAt, at, "unknown member "+quote(name)+knownHint(s, name))
@@ -570,15 +571,6 @@ func fieldSuffix(field string) string {
 		return ""
 	}
 	return " (at " + strings.Join(kept, ".") + ")"
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // quote quotes a value from the file, cut to 100 characters and made

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -35,7 +36,7 @@ func FuzzArguments(f *testing.F) {
 			return
 		}
 		for _, p := range positional {
-			if strings.HasPrefix(p, "-") && p != "-" && !contains(args, "--") {
+			if strings.HasPrefix(p, "-") && p != "-" && !slices.Contains(args, "--") {
 				t.Fatalf("%q: the flag-like %q was taken as an argument", args, p)
 			}
 		}
@@ -46,13 +47,4 @@ func FuzzArguments(f *testing.F) {
 			t.Fatalf("%q: a flag problem that is not usage: %v", args, err)
 		}
 	})
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

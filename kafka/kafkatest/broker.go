@@ -37,7 +37,7 @@ const mirrorTimeout = 10 * time.Second
 
 // Endpoint is where keys' users connect.
 func (b *broker) Endpoint() streamkaptest.KafkaEndpoint {
-	return streamkaptest.KafkaEndpoint{BootstrapServers: joinAddrs(b.addrs), SecurityProtocol: "SASL_SSL", SASLMechanism: Mechanism}
+	return streamkaptest.KafkaEndpoint{BootstrapServers: strings.Join(b.addrs, ","), SecurityProtocol: "SASL_SSL", SASLMechanism: Mechanism}
 }
 
 // SyncUser sets the user's SCRAM credentials and replaces its ACLs. A user

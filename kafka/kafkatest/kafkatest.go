@@ -18,7 +18,6 @@ import (
 	"crypto/x509"
 
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -114,5 +113,3 @@ func (b *broker) adminOptions() []kgo.Opt {
 		kgo.DialTLSConfig(tlsClientConfig(b.roots)),
 	}
 }
-
-func joinAddrs(addrs []string) string { return strings.Join(addrs, ",") }
