@@ -30,7 +30,7 @@ import (
 //	STREAMKAP_SECRET_FILE_NAME  the one-to-one file name DirSink would use
 //
 // so that one command line serves a fleet. On failure the error quotes at
-// most the last 200 characters of the command's stderr, with the secret
+// most the last 200 bytes of the command's stderr, with the secret
 // redacted (a command may echo its input) and control characters escaped.
 // On timeout or cancellation the command and every process it started
 // (its process group, on Unix) are killed.

@@ -133,7 +133,9 @@ func TestExecSinkFailures(t *testing.T) {
 		for _, s := range []streamkap.Secret{state.ClientSecret, state.KafkaPassword} {
 			assert.NotContains(t, err.Error(), s.Reveal())
 		}
-		assert.LessOrEqual(t, len(err.Error()), 600, "a short tail")
+		_, tail, found := strings.Cut(err.Error(), "stderr: ")
+		require.True(t, found, err.Error())
+		assert.LessOrEqual(t, len(tail), 4*200, "the last 200 bytes, each escaped to at most 4")
 	})
 	t.Run("a command that hangs: killed at the timeout, its children too", func(t *testing.T) {
 		sink, dir := helperSink(t, "hang")
@@ -146,6 +148,25 @@ func TestExecSinkFailures(t *testing.T) {
 		pid, _ := strconv.Atoi(string(pidText))
 		require.Eventually(t, func() bool { return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) }, 5*time.Second, 10*time.Millisecond,
 			"the command's child was killed")
+	})
+	t.Run("a cancelled context kills the command and its children", func(t *testing.T) {
+		sink, dir := helperSink(t, "hang")
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() {
+			for {
+				if _, err := os.Stat(filepath.Join(dir, "grandchild.pid")); err == nil {
+					cancel()
+					return
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		}()
+		err := sink.Store(ctx, secret)
+		require.ErrorIs(t, err, context.Canceled)
+		pidText, readErr := os.ReadFile(filepath.Join(dir, "grandchild.pid"))
+		require.NoError(t, readErr)
+		pid, _ := strconv.Atoi(string(pidText))
+		require.Eventually(t, func() bool { return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) }, 5*time.Second, 10*time.Millisecond)
 	})
 	t.Run("through Apply: the secret is handed back", func(t *testing.T) {
 		sink, _ := helperSink(t, "fail")

@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -607,3 +608,35 @@ func TestNewClientTakesTheCallersCredentials(t *testing.T) {
 	require.NotEmpty(t, exchanges)
 	assert.Contains(t, string(exchanges[len(exchanges)-1].Body), state.ClientID, "as the seeded key")
 }
+
+// brokenBroker is a KafkaBroker whose every change fails.
+type brokenBroker struct{ syncs, deletes int }
+
+func (b *brokenBroker) Endpoint() KafkaEndpoint {
+	return KafkaEndpoint{BootstrapServers: "broker.test:9093", SecurityProtocol: "SASL_SSL", SASLMechanism: "SCRAM-SHA-512"}
+}
+func (b *brokenBroker) SyncUser(KafkaUser) error { b.syncs++; return errors.New("broker down") }
+func (b *brokenBroker) DeleteUser(string) error  { b.deletes++; return errors.New("broker down") }
+
+// A broker that refuses a change makes the API answer 500, and credential
+// files point at the broker.
+func TestAKafkaBrokerThatFailsMakesTheAPIAnswer500(t *testing.T) {
+	t.Parallel()
+	b := &brokenBroker{}
+	r := newRaw(t, WithKafkaBroker(b))
+	a := r.do(http.MethodPost, "/project-keys", `{"name":"k","kafka_config":{"username":"kuser"}}`)
+	assert.Equal(t, http.StatusInternalServerError, a.status, "%s", a.body)
+	assert.Equal(t, 1, b.syncs, "the broker was asked before the answer")
+
+	ok := NewServer(t, WithKafkaBroker(&okBroker{}))
+	file, err := ok.Client().ProjectKeys.Create(context.Background(), streamkap.CreateProjectKeyParams{Name: "k",
+		KafkaConfig: &streamkap.KafkaConfig{Username: "kuser"}})
+	require.NoError(t, err)
+	assert.Equal(t, "broker.test:9093", file.Kafka.BootstrapServers)
+	assert.Equal(t, "SCRAM-SHA-512", file.Kafka.SASLMechanism)
+}
+
+type okBroker struct{ brokenBroker }
+
+func (okBroker) SyncUser(KafkaUser) error { return nil }
+func (okBroker) DeleteUser(string) error  { return nil }
