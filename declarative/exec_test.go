@@ -133,6 +133,7 @@ func TestExecSinkFailures(t *testing.T) {
 		for _, s := range []streamkap.Secret{state.ClientSecret, state.KafkaPassword} {
 			assert.NotContains(t, err.Error(), s.Reveal())
 		}
+		assert.LessOrEqual(t, len(err.Error()), 600, "a short tail")
 		_, tail, found := strings.Cut(err.Error(), "stderr: ")
 		require.True(t, found, err.Error())
 		assert.LessOrEqual(t, len(tail), 4*200, "the last 200 bytes, each escaped to at most 4")
