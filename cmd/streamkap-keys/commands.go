@@ -820,14 +820,9 @@ func kafkaConfigCommand(fs *flag.FlagSet) body {
 		if !slices.Contains(kafkaconfig.Formats(), f) {
 			return usageError("--format must be properties, librdkafka or env, not %q", format)
 		}
-		data, err := readInput(ctx, a.stdin, path, maxInputBytes)
+		file, err := readCredentialFile(ctx, a.stdin, path, "the credential file")
 		if err != nil {
-			return usageError("%s: %v", path, err)
-		}
-		defer clear(data)
-		file, err := streamkap.ParseCredentialFile(data)
-		if err != nil {
-			return usageError("%s: %v", path, err)
+			return err
 		}
 		if file.Kafka == nil {
 			return usageError("%s has no Kafka credentials (an API-only key)", path)

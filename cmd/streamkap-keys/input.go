@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/streamkap-go/streamkap"
 )
 
 // maxInputBytes bounds what the CLI reads from a file or stdin (the spec
@@ -57,4 +59,19 @@ func readWithin(ctx context.Context, r io.Reader, limit int64) ([]byte, error) {
 	case <-ctx.Done():
 		return nil, errors.Join(errors.New("reading the input took too long"), context.Cause(ctx))
 	}
+}
+
+// readCredentialFile reads and parses a credential file the command was
+// given (what names it in messages); every problem is a usage error.
+func readCredentialFile(ctx context.Context, stdin io.Reader, path, what string) (*streamkap.CredentialFile, error) {
+	data, err := readInput(ctx, stdin, path, maxInputBytes)
+	if err != nil {
+		return nil, usageError("%s: %v", what, err)
+	}
+	defer clear(data)
+	file, err := streamkap.ParseCredentialFile(data)
+	if err != nil {
+		return nil, usageError("%s %s: %v", what, path, err)
+	}
+	return file, nil
 }

@@ -379,14 +379,9 @@ func checkCredentialFile(path string) error {
 	if path == "-" {
 		return usageError("--credential-file takes a file, not stdin")
 	}
-	data, err := readInput(context.Background(), nil, path, maxInputBytes)
+	file, err := readCredentialFile(context.Background(), nil, path, "--credential-file")
 	if err != nil {
-		return usageError("--credential-file: %v", err)
-	}
-	defer clear(data)
-	file, err := streamkap.ParseCredentialFile(data)
-	if err != nil {
-		return usageError("--credential-file %s: %v", path, err)
+		return err
 	}
 	if file.API == nil || file.API.ClientID == "" || file.API.ClientSecret.IsZero() {
 		return usageError("--credential-file %s has no API credentials (a Kafka-only key cannot call the API)", path)
