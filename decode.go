@@ -1,19 +1,24 @@
 package streamkap
 
 // The answers the SDK decodes most (a key's detail, an update's answer)
-// are decoded in one pass of encoding/json into these wire forms, which
-// have no UnmarshalJSON of their own at the top: a type's own
-// UnmarshalJSON makes encoding/json scan its bytes again (once to skip
-// them, once more to decode them), which made reading a key cost a third
-// more than a hand-written client. Tolerance is kept: encoding/json
-// skips a member of an unexpected type and decodes the rest, and the
-// client logs the skipped member. The public types' own UnmarshalJSON
-// (ProjectKeyDetail, UpdateProjectKeyResult, KafkaACL) decode through the
-// same wire forms, so there is one decoding of each answer.
+// are decoded into these wire forms, which have no UnmarshalJSON of their
+// own at the top: a type's own UnmarshalJSON makes a decoder hand it its
+// bytes to scan again. They are decoded by encoding/json/v2 first and by
+// encoding/json when v2 refuses the answer (fastdecode.go). Tolerance is
+// kept: encoding/json skips a member of an unexpected type and decodes
+// the rest, and the client logs the skipped member. The public types' own
+// UnmarshalJSON (ProjectKeyDetail, UpdateProjectKeyResult, KafkaACL)
+// decode through the same wire forms, so there is one decoding of each
+// answer.
+
+// keyWire is a key's summary as answers embed it: ProjectKey without its
+// methods, since encoding/json/v2 refuses to inline an embedded struct
+// that has a MarshalJSON of its own (ProjectKey's writes the API's shape).
+type keyWire ProjectKey
 
 // detailAnswer is the wire form of a key's detail.
 type detailAnswer struct {
-	ProjectKey
+	keyWire
 	KafkaACLs           []aclWire `json:"kafka_acls"`
 	WhitelistIPs        string    `json:"whitelist_ips"`
 	KafkaProxyEndpoint  string    `json:"kafka_proxy_endpoint"`
@@ -21,10 +26,13 @@ type detailAnswer struct {
 	TokenTTLSeconds     *float64  `json:"token_ttl_seconds"`
 }
 
+// checkAnswer refuses a detail without the key's id.
+func (a *detailAnswer) checkAnswer() error { return (*ProjectKey)(&a.keyWire).checkAnswer() }
+
 // detail is the decoded ProjectKeyDetail.
 func (a *detailAnswer) detail() *ProjectKeyDetail {
 	return &ProjectKeyDetail{
-		ProjectKey: a.ProjectKey, KafkaACLs: aclsFromWire(a.KafkaACLs), WhitelistIPs: a.WhitelistIPs,
+		ProjectKey: ProjectKey(a.keyWire), KafkaACLs: aclsFromWire(a.KafkaACLs), WhitelistIPs: a.WhitelistIPs,
 		KafkaProxyEndpoint: a.KafkaProxyEndpoint, SchemaProxyEndpoint: a.SchemaProxyEndpoint,
 		TokenTTL: ttlFromSeconds(a.TokenTTLSeconds),
 	}
@@ -62,7 +70,7 @@ func aclsFromWire(w []aclWire) []KafkaACL {
 
 // updateAnswerWire is the wire form of an update's answer.
 type updateAnswerWire struct {
-	ProjectKey
+	keyWire
 	NewAPICredentials   *APICredentials   `json:"new_api_credentials"`
 	NewKafkaCredentials *KafkaCredentials `json:"new_kafka_credentials"`
 	Warnings            []string          `json:"warnings"`

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/streamkap-go/streamkap/internal/retry"
 )
@@ -344,4 +346,156 @@ func FuzzSafeText(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzTimestamp checks the fast way of reading a time against the general
+// one: whatever the fast way accepts, the general way must read as the
+// same instant, in the same zone offset and the same kind of layout (so
+// that the API's text is kept in the same cases).
+func FuzzTimestamp(f *testing.F) {
+	for _, s := range []string{
+		"2026-11-26T08:00:00.123456", "2026-11-26T08:00:00", "2026-11-26T08:00:00Z",
+		"2026-11-26T08:00:00.5+05:30", "2026-11-26T08:00:00-00:00", "2026-11-26 08:00:00",
+		"2026-11-26", "2026-11-26T24:00:00", "2026-11-26T08:00:00,5", "2026-02-30T08:00:00",
+		"2026-11-26T08:00:00.1234567891Z", "2026-11-26T08:00:00+24:00", "0000-01-01T00:00:00z",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		fast, fastLayout, ok := parseTimestampFast([]byte(s))
+		if !ok {
+			return
+		}
+		general, generalLayout, ok := parseTimestampText(strings.TrimSpace(s))
+		if !ok {
+			t.Fatalf("%q: read by the fast way as %v, refused by the general one", s, fast)
+		}
+		_, fastOffset := fast.Zone()
+		_, generalOffset := general.Zone()
+		if !fast.Equal(general) || fastOffset != generalOffset {
+			t.Fatalf("%q: the fast way reads %v, the general one %v", s, fast, general)
+		}
+		if (fastLayout == time.RFC3339) != (generalLayout == time.RFC3339) {
+			t.Fatalf("%q: layouts %q and %q", s, fastLayout, generalLayout)
+		}
+	})
+}
+
+// FuzzFastDecoding checks the fast decoder against encoding/json, the
+// reference: whatever answer v2 decodes, into whichever type a call
+// decodes its answer, encoding/json must decode too, to the same value.
+func FuzzFastDecoding(f *testing.F) {
+	for _, body := range []string{
+		BenchKeyJSON, BenchUpdateJSON, string(benchList(2)), credentialFileBody,
+		`{"id":"pk-1","ID":"pk-2"}`, `{"Id":"pk-1","api_client_id":"c","apiclientid":"d"}`,
+		`{"id":"pk-1","new_api_credentials":{"client_id":"c","client_secret":"s"},"warnings":["w"]}`,
+		`{"id":"pk-1","kafka_acls":[{"name":"a","topic_name":"b","operation":"READ"}],"token_ttl_seconds":1e3}`,
+		`[{"id":"role-1","permissions":["a"],"created_at":"2026-01-01T00:00:00"}]`,
+		`{"accessToken":"t","expiresIn":60}`, `{"access_token":"t","expires_in":60,"ACCESS_TOKEN":"u"}`,
+		`{"project_key_id":"pk","tenant_id":"t","mcp_url":"https://x"}`, `null`, `{}`, `[]`, "{\"id\":\"\xff\"}",
+	} {
+		f.Add([]byte(body))
+	}
+	targets := []func() any{
+		func() any { return new(detailAnswer) },
+		func() any { return &updateAnswer{params: &UpdateProjectKeyParams{}} },
+		func() any { return new(keyList) },
+		func() any {
+			return &createAnswer{CredentialFile: new(CredentialFile), params: &CreateProjectKeyParams{}}
+		},
+		func() any { return new(MCPConfig) },
+		func() any { return new(roleList) },
+		func() any { return new(tokenResponse) },
+		func() any { return new(ProjectKeyDetail) },
+		func() any { return new(UpdateProjectKeyResult) },
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		for _, target := range targets {
+			fast, reference := target(), target()
+			if !decodeFast(body, fast) {
+				if where := decodedDifference(reflect.ValueOf(fast), reflect.ValueOf(target()), "out"); where != "" {
+					t.Fatalf("%T: a refused answer left a value behind at %s", fast, where)
+				}
+				continue
+			}
+			if err := json.Unmarshal(body, reference); err != nil {
+				t.Fatalf("%T: v2 decodes %q, encoding/json refuses it: %v", fast, body, err)
+			}
+			if where := decodedDifference(reflect.ValueOf(fast), reflect.ValueOf(reference), "out"); where != "" {
+				t.Fatalf("%T: %q decodes otherwise than with encoding/json, at %s", fast, body, where)
+			}
+		}
+	})
+}
+
+// decodedDifference returns the path of the first difference between two
+// decoded values ("" when there is none). It is reflect.DeepEqual but for
+// Secrets, compared by their plaintext (a Secret holds a func, which
+// DeepEqual never finds equal), and unexported fields are read too.
+func decodedDifference(a, b reflect.Value, path string) string {
+	if a.Type() != b.Type() {
+		return path + " (types)"
+	}
+	if a.CanAddr() && !a.CanInterface() {
+		a = reflect.NewAt(a.Type(), unsafe.Pointer(a.UnsafeAddr())).Elem()
+	}
+	if b.CanAddr() && !b.CanInterface() {
+		b = reflect.NewAt(b.Type(), unsafe.Pointer(b.UnsafeAddr())).Elem()
+	}
+	if a.Type() == reflect.TypeFor[Secret]() {
+		if a.Interface().(Secret).Reveal() != b.Interface().(Secret).Reveal() {
+			return path
+		}
+		return ""
+	}
+	switch a.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if a.IsNil() || b.IsNil() {
+			if a.IsNil() != b.IsNil() {
+				return path + " (nil)"
+			}
+			return ""
+		}
+		return decodedDifference(a.Elem(), b.Elem(), path)
+	case reflect.Struct:
+		for i := range a.NumField() {
+			if where := decodedDifference(a.Field(i), b.Field(i), path+"."+a.Type().Field(i).Name); where != "" {
+				return where
+			}
+		}
+		return ""
+	case reflect.Slice:
+		if a.IsNil() != b.IsNil() || a.Len() != b.Len() {
+			return path + " (length or nil)"
+		}
+		for i := range a.Len() {
+			if where := decodedDifference(a.Index(i), b.Index(i), path+"["+strconv.Itoa(i)+"]"); where != "" {
+				return where
+			}
+		}
+		return ""
+	case reflect.Map:
+		if a.IsNil() != b.IsNil() || a.Len() != b.Len() {
+			return path + " (length or nil)"
+		}
+		for _, k := range a.MapKeys() {
+			bv := b.MapIndex(k)
+			if !bv.IsValid() {
+				return path + " (keys)"
+			}
+			if where := decodedDifference(a.MapIndex(k), bv, path+"["+k.String()+"]"); where != "" {
+				return where
+			}
+		}
+		return ""
+	case reflect.Func, reflect.Chan:
+		if a.IsNil() != b.IsNil() {
+			return path + " (nil)"
+		}
+		return ""
+	}
+	if !reflect.DeepEqual(a.Interface(), b.Interface()) {
+		return path
+	}
+	return ""
 }

@@ -1,9 +1,10 @@
 module github.com/streamkap-go/streamkap
 
-go 1.25.0
+go 1.26
 
 require (
 	github.com/davecgh/go-spew v1.1.1
+	github.com/go-json-experiment/json v1.27.2
 	github.com/google/go-querystring v1.2.0
 	github.com/hashicorp/go-retryablehttp v0.7.8
 	github.com/jarcoal/httpmock v1.4.2

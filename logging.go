@@ -91,9 +91,9 @@ func (c *Client) logUndecodedField(field, jsonKind string) {
 		slog.String("field", jsonFieldPath(field)), slog.String("json_type", jsonKindName(jsonKind)))
 }
 
-// embeddedWireName is the SDK's one embedded wire type (decode.go) whose
-// name encoding/json puts in a path too.
-const embeddedWireName = "updateAnswerWire"
+// isEmbeddedWireName reports whether p names one of the SDK's embedded
+// wire types (decode.go), which encoding/json puts in a path too.
+func isEmbeddedWireName(p string) bool { return p == "updateAnswerWire" || p == "keyWire" }
 
 // jsonFieldPath drops the Go type names encoding/json puts in a field path
 // for embedded structs ("UpdateProjectKeyResult.ProjectKey.roles" becomes
@@ -102,7 +102,7 @@ func jsonFieldPath(field string) string {
 	parts := strings.Split(field, ".")
 	kept := parts[:0]
 	for _, p := range parts {
-		if p != "" && unicode.IsUpper(rune(p[0])) || p == embeddedWireName {
+		if p != "" && unicode.IsUpper(rune(p[0])) || isEmbeddedWireName(p) {
 			continue
 		}
 		kept = append(kept, p)

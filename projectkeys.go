@@ -297,7 +297,7 @@ func (a *updateAnswer) checkAnswer() error {
 
 // result is the decoded UpdateProjectKeyResult.
 func (a *updateAnswer) result() *UpdateProjectKeyResult {
-	r := &UpdateProjectKeyResult{ProjectKey: a.ProjectKey, NewAPICredentials: a.NewAPICredentials,
+	r := &UpdateProjectKeyResult{ProjectKey: ProjectKey(a.keyWire), NewAPICredentials: a.NewAPICredentials,
 		NewKafkaCredentials: a.NewKafkaCredentials, Warnings: a.Warnings, TokenTTL: ttlFromSeconds(a.TokenTTLSeconds)}
 	if r.Warnings == nil {
 		r.Warnings = []string{}

@@ -110,6 +110,40 @@ func TestProjectKeyDetailSurvivesJSON(t *testing.T) {
 	assert.JSONEq(t, string(b), string(p), "a pointer marshals the same")
 }
 
+func TestTimestampsDecodeEveryFormTheAPIMaySend(t *testing.T) {
+	t.Parallel()
+	utc := func(y int, mo time.Month, d, h, mi, sec, ns int) time.Time {
+		return time.Date(y, mo, d, h, mi, sec, ns, time.UTC)
+	}
+	for text, want := range map[string]time.Time{
+		`"2026-11-26T08:00:00.123456"`:      utc(2026, 11, 26, 8, 0, 0, 123456000),
+		`"2026-11-26T08:00:00"`:             utc(2026, 11, 26, 8, 0, 0, 0),
+		`"2026-11-26T08:00:00Z"`:            utc(2026, 11, 26, 8, 0, 0, 0),
+		`"2026-11-26T08:00:00.5+05:30"`:     time.Date(2026, 11, 26, 8, 0, 0, 500000000, time.FixedZone("", 5*3600+1800)),
+		`"2026-11-26T08:00:00+00:00"`:       utc(2026, 11, 26, 8, 0, 0, 0),
+		`"2026-11-26 08:00:00"`:             utc(2026, 11, 26, 8, 0, 0, 0),
+		`"2026-11-26 08:00:00.25-01:00"`:    time.Date(2026, 11, 26, 8, 0, 0, 250000000, time.FixedZone("", -3600)),
+		`"2026-11-26"`:                      utc(2026, 11, 26, 0, 0, 0, 0),
+		`" 2026-11-26T08:00:00 "`:           utc(2026, 11, 26, 8, 0, 0, 0),
+		`"2026-11-26T08:00:00,5"`:           utc(2026, 11, 26, 8, 0, 0, 500000000),
+		`"2026-11-26T08:00:00.123456789Z"`:  utc(2026, 11, 26, 8, 0, 0, 123456789),
+		`"2026-11-26T08:00:00.1234567891Z"`: utc(2026, 11, 26, 8, 0, 0, 123456789),
+		`"2026-13-26T08:00:00"`:             {},
+		`"2026-11-26T08:00"`:                {},
+		`"yesterday"`:                       {},
+		`""`:                                {},
+		`null`:                              {},
+		`17`:                                {},
+	} {
+		var ts Timestamp
+		require.NoError(t, ts.UnmarshalJSON([]byte(text)), text)
+		assert.True(t, want.Equal(ts.Time), "%s: got %v, want %v", text, ts.Time, want)
+		_, gotOffset := ts.Zone()
+		_, wantOffset := want.Zone()
+		assert.Equal(t, wantOffset, gotOffset, text)
+	}
+}
+
 func TestTimestampsMarshalAsTheAPIWroteThem(t *testing.T) {
 	t.Parallel()
 	for _, text := range []string{`"2026-11-26T08:00:00.123456"`, `"2026-11-26T08:00:00+00:00"`, `"2026-11-26 08:00:00"`, `"2026-11-26T08:00:00Z"`, `"2026-11-26"`} {

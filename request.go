@@ -484,6 +484,9 @@ func (c *Client) decodeJSON(data []byte, out any) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return fmt.Errorf("%w: the body is empty", ErrMalformedResponse)
 	}
+	if decodeFast(data, out) {
+		return nil
+	}
 	err := json.Unmarshal(data, out)
 	if err == nil {
 		return nil

@@ -1,0 +1,25 @@
+package streamkap
+
+import "testing"
+
+// TestAnswersShapedLikeTheAPIsTakeTheFastWay: the fast decoder is what
+// makes reads cost less than a hand-written client; an API-shaped answer
+// that fell back to encoding/json would only show in a benchmark.
+func TestAnswersShapedLikeTheAPIsTakeTheFastWay(t *testing.T) {
+	t.Parallel()
+	for name, c := range map[string]struct {
+		body string
+		out  any
+	}{
+		"detail":          {BenchKeyJSON, new(detailAnswer)},
+		"update":          {BenchUpdateJSON, &updateAnswer{params: &UpdateProjectKeyParams{}}},
+		"list":            {string(benchList(3)), new(keyList)},
+		"credential file": {credentialFileBody, &createAnswer{CredentialFile: new(CredentialFile), params: &CreateProjectKeyParams{}}},
+		"roles":           {`[{"id":"role-1","key":"Admin","name":"Admin","permissions":["a"],"created_at":"2026-01-01T00:00:00"}]`, new(roleList)},
+		"token":           {`{"accessToken":"t","expiresIn":3600}`, new(tokenResponse)},
+	} {
+		if !decodeFast([]byte(c.body), c.out) {
+			t.Errorf("%s: the answer went to encoding/json", name)
+		}
+	}
+}
