@@ -282,6 +282,9 @@ func FuzzRedactor(f *testing.F) {
 		if len(secret) < minRedactedLen || strings.ContainsAny(secret, "[]") {
 			return
 		}
+		if want, got := strings.Index(asciiLower(text), asciiLower(secret)), indexFold(text, asciiLower(secret)); got != want {
+			t.Fatalf("indexFold(%q, %q) = %d, want %d", text, secret, got, want)
+		}
 		r := newRedactor([]string{secret})
 		for _, in := range []string{text, text + secret + text, secret + strings.ToUpper(secret)} {
 			for _, out := range []string{r.text(in), r.snippet([]byte(in)), r.short(in)} {

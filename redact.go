@@ -123,20 +123,43 @@ func indexFold(s, needle string) int {
 	if n == 0 || n > len(s) {
 		return -1
 	}
-	first := needle[0]
+	first, upper := needle[0], needle[0]
+	if 'a' <= first && first <= 'z' {
+		upper -= 'a' - 'A'
+	}
 	for i := 0; i+n <= len(s); i++ {
-		if lowerByte(s[i]) != first {
-			continue
+		// Jump to the next byte that can start a match (IndexByte is
+		// vectorised), then compare the rest.
+		j := indexEitherByte(s[i:len(s)-n+1], first, upper)
+		if j < 0 {
+			return -1
 		}
-		j := 1
-		for j < n && lowerByte(s[i+j]) == needle[j] {
-			j++
+		i += j
+		k := 1
+		for k < n && lowerByte(s[i+k]) == needle[k] {
+			k++
 		}
-		if j == n {
+		if k == n {
 			return i
 		}
 	}
 	return -1
+}
+
+// indexEitherByte is the index of the first a or b in s, or -1.
+func indexEitherByte(s string, a, b byte) int {
+	i := strings.IndexByte(s, a)
+	if a == b {
+		return i
+	}
+	within := s
+	if i >= 0 {
+		within = s[:i]
+	}
+	if j := strings.IndexByte(within, b); j >= 0 {
+		return j
+	}
+	return i
 }
 
 func lowerByte(c byte) byte {
@@ -280,6 +303,9 @@ func foldAndCut(s string, limit int) string {
 // Go escapes, so that server text printed in an error or a log record
 // stays on one line and shows what it is.
 func escapeControls(s string) string {
+	if isPrintableASCII(s) {
+		return s // the common case, checked a byte at a time
+	}
 	clean := true
 	for _, r := range s {
 		if isControl(r) {
@@ -306,6 +332,16 @@ func escapeControls(s string) string {
 		i += size
 	}
 	return b.String()
+}
+
+// isPrintableASCII reports whether s is printable ASCII only.
+func isPrintableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 func isControl(r rune) bool {
