@@ -72,6 +72,9 @@ func benchList(n int) []byte {
 	return b.Bytes()
 }
 
+// BenchListJSON is benchList, for the external test package.
+func BenchListJSON(n int) []byte { return benchList(n) }
+
 // BenchHandler answers after checking the bearer, with an X-Request-Id as
 // the API sends: GET /project-keys/pk-1 the detail, PATCH the update's
 // answer, GET /nN/project-keys a list of N keys.

@@ -23,3 +23,26 @@ func TestAnswersShapedLikeTheAPIsTakeTheFastWay(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkTimestamp measures reading one of the API's naive times: the
+// way UnmarshalJSON takes (the RFC 3339 parser) against time.Parse with
+// the layout the text has.
+func BenchmarkTimestamp(b *testing.B) {
+	text := []byte(`"2026-11-26T08:00:00.123456"`)
+	b.Run("UnmarshalJSON", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var ts Timestamp
+			_ = ts.UnmarshalJSON(text)
+		}
+	})
+	b.Run("time.Parse", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var ts Timestamp
+			if v, layout, ok := parseTimestampText(string(text[1 : len(text)-1])); ok {
+				ts.keep(v, text, layout)
+			}
+		}
+	})
+}
