@@ -140,7 +140,9 @@ func TestExecSinkFailures(t *testing.T) {
 	})
 	t.Run("a command that hangs: killed at the timeout, its children too", func(t *testing.T) {
 		sink, dir := helperSink(t, "hang")
-		sink.Timeout = 300 * time.Millisecond
+		// Long enough for a race-built helper to start and write its
+		// child's pid on a loaded machine; the kill is what is tested.
+		sink.Timeout = 2 * time.Second
 		err := sink.Store(context.Background(), secret)
 		require.Error(t, err)
 		assert.ErrorIs(t, err, context.DeadlineExceeded)
@@ -154,10 +156,15 @@ func TestExecSinkFailures(t *testing.T) {
 		sink, dir := helperSink(t, "hang")
 		ctx, cancel := context.WithCancel(context.Background())
 		go func() {
+			// Cancel once the pid is written, not when the file appears: a
+			// kill between the two would leave an empty file, and pid 0
+			// names this test's own process group, which never goes away.
 			for {
-				if _, err := os.Stat(filepath.Join(dir, "grandchild.pid")); err == nil {
-					cancel()
-					return
+				if text, err := os.ReadFile(filepath.Join(dir, "grandchild.pid")); err == nil {
+					if pid, _ := strconv.Atoi(string(text)); pid > 0 {
+						cancel()
+						return
+					}
 				}
 				time.Sleep(5 * time.Millisecond)
 			}
@@ -167,6 +174,7 @@ func TestExecSinkFailures(t *testing.T) {
 		pidText, readErr := os.ReadFile(filepath.Join(dir, "grandchild.pid"))
 		require.NoError(t, readErr)
 		pid, _ := strconv.Atoi(string(pidText))
+		require.Positive(t, pid, "the grandchild's pid")
 		require.Eventually(t, func() bool { return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) }, 5*time.Second, 10*time.Millisecond)
 	})
 	t.Run("through Apply: the secret is handed back", func(t *testing.T) {
